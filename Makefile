@@ -1,0 +1,45 @@
+# wasipool — top-level entry points. `make demo` and `make test` work on a fresh Debian 12 machine:
+# they install the Debian packages they need (only when missing), configure, build and run.
+SHELL := /bin/bash
+BUILD ?= build
+BUILD_TYPE ?= RelWithDebInfo
+JOBS ?= $(shell nproc)
+
+# Debian packages and why (see README "Dependencies").
+PACKAGES := build-essential cmake ninja-build clang lld-14 libclang-rt-14-dev \
+            wasi-libc libclang-rt-14-dev-wasm32 wabt \
+            libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libcli11-dev \
+            git ca-certificates hyperfine time
+
+.PHONY: all deps build test demo fuzz bench clean
+all: build
+
+deps:
+	@missing=$$(for p in $(PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing: $$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(BUILD)/build.ninja: | deps
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+
+build: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+demo: build
+	$(BUILD)/wasipool run $(BUILD)/examples/hello.wasm -- demo
+
+bench: build
+	bench/run.sh $(BUILD)
+
+fuzz: deps
+	$(MAKE) -C . fuzz-build
+	fuzz/run.sh $(or $(SECONDS_TO_RUN),600)
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,62 @@
+// Core WebAssembly types shared by every engine stage (decoder, validator, runtime, tiers) and by the
+// embedding API. Plain values, no behaviour beyond comparison and naming.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace wasipool::ir {
+
+// Encodings are the binary format's, so the decoder can cast after checking.
+enum class ValType : uint8_t {
+  I32 = 0x7F,
+  I64 = 0x7E,
+  F32 = 0x7D,
+  F64 = 0x7C,
+  V128 = 0x7B,  // never produced: the decoder rejects it as "unsupported feature: simd"
+  FuncRef = 0x70,
+  ExternRef = 0x6F,
+};
+
+inline bool is_ref(ValType t) { return t == ValType::FuncRef || t == ValType::ExternRef; }
+inline bool is_num(ValType t) { return !is_ref(t); }
+const char* name_of(ValType t);  // "i32", "funcref", ...
+
+struct FuncType {
+  std::vector<ValType> params;
+  std::vector<ValType> results;
+  bool operator==(const FuncType&) const = default;
+};
+std::string to_string(const FuncType& t);  // "(i32, i64) -> (f32)"
+
+struct Limits {
+  uint64_t min = 0;
+  std::optional<uint64_t> max;
+  bool operator==(const Limits&) const = default;
+};
+
+struct TableType {
+  ValType elem = ValType::FuncRef;
+  Limits limits;
+  bool operator==(const TableType&) const = default;
+};
+
+struct MemoryType {
+  Limits limits;  // in 64 KiB pages
+  bool operator==(const MemoryType&) const = default;
+};
+
+struct GlobalType {
+  ValType type = ValType::I32;
+  bool is_mutable = false;
+  bool operator==(const GlobalType&) const = default;
+};
+
+enum class ExternKind : uint8_t { Func = 0, Table = 1, Memory = 2, Global = 3 };
+const char* name_of(ExternKind k);  // "func", "table", "memory", "global"
+
+constexpr uint64_t kPageSize = 65536;
+constexpr uint32_t kMaxPages = 65536;  // 4 GiB: the most a 32-bit memory can address
+
+}  // namespace wasipool::ir
