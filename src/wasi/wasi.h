@@ -1,0 +1,37 @@
+// WASI preview1 for the engine: per-instance context (args, environment, fd table with preopens) and
+// the host functions, registered on an engine::Linker under "wasi_snapshot_preview1" and the legacy
+// "wasi_unstable". Uses only the embedding API.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "wasipool/engine.h"
+
+namespace wasipool::wasi {
+
+struct Preopen {
+  std::string host_path;   // directory on the host
+  std::string guest_path;  // name the guest sees (fd_prestat_dir_name)
+  bool read_only = false;  // no write, create, delete, rename or truncate through this preopen
+};
+
+struct Config {
+  std::vector<std::string> args;  // argv, argv[0] first
+  std::vector<std::string> env;   // "NAME=VALUE", exactly what the guest sees
+  std::vector<Preopen> preopens;  // become fds 3, 4, ... in order
+  std::vector<int> listen_fds;    // pre-opened listening sockets (--tcplisten), after the preopens
+  int stdin_fd = 0, stdout_fd = 1, stderr_fd = 2;  // host descriptors behind guest fds 0..2
+};
+
+// Per-instance WASI state. Owns its host descriptors (closes them on destruction, except stdio).
+class Context;
+
+// Opens the preopens (each must be an existing directory). Error: a one-line message naming the path.
+Result<std::unique_ptr<Context>, std::string> make_context(Config config);
+
+// Defines every wasi_snapshot_preview1 and wasi_unstable function on `linker`, bound to `ctx`
+// (which must outlive every instance created through it).
+void add_to_linker(engine::Linker& linker, Context& ctx);
+
+}  // namespace wasipool::wasi
