@@ -1,0 +1,8 @@
+// One entry point per subcommand; each lives in its own file (run.cpp, spectest.cpp, ...).
+// argv[0] is the subcommand name; the return value is the process exit code.
+#pragma once
+
+namespace wasipool::cli {
+int run_main(int argc, char** argv);       // wasipool run [OPTIONS] MODULE [ARGS...]
+int spectest_main(int argc, char** argv);  // wasipool spectest FILE.json
+}  // namespace wasipool::cli
