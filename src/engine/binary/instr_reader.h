@@ -1,0 +1,60 @@
+// The one function-body walker: reads instructions (opcode + immediates) from a code range. Shared by
+// every consumer of function bodies — the validator, the interpreter's compiler, later the LLVM tier —
+// so immediates are decoded in exactly one place. It checks only the *encoding* (LEB128 sizes, known
+// opcodes, reserved zero bytes); typing is the validator's job.
+#pragma once
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "../api/wasipool/engine.h"
+#include "../ir/opcodes.h"
+#include "../ir/types.h"
+
+namespace wasipool::binary {
+
+struct BlockType {
+  enum class Kind : uint8_t { Empty, Value, TypeIndex } kind = Kind::Empty;
+  ir::ValType value = ir::ValType::I32;  // Kind::Value
+  uint32_t type_index = 0;               // Kind::TypeIndex (multi-value blocks)
+};
+
+// One decoded instruction. Which fields are meaningful depends on ir::info(op).imm.
+struct Instr {
+  ir::Opcode op = ir::Opcode::Nop;
+  uint32_t offset = 0;       // byte offset of the opcode within the whole module
+  BlockType block;           // block / loop / if
+  uint32_t a = 0;            // first index: label, func, local, global, table, type (call_indirect),
+                             // data (memory.init, data.drop), elem (table.init, elem.drop),
+                             // destination table (table.copy)
+  uint32_t b = 0;            // second index: table (call_indirect, table.init), source table (table.copy)
+  uint32_t align = 0;        // MemArg: alignment exponent as encoded
+  uint64_t mem_offset = 0;   // MemArg: static offset (u32 in 2.0)
+  uint64_t value = 0;        // i32.const (as u32, zero-extended), i64.const, f32/f64 bits
+  ir::ValType ref_type = ir::ValType::FuncRef;  // ref.null; select t (first type)
+  uint32_t select_count = 0; // select t: number of types in the vector (valid modules have 1)
+  std::span<const uint32_t> targets;  // br_table: label targets, then the default last; valid until next()
+};
+
+class InstrReader {
+ public:
+  // `code` is a function body expression (or a constant expression) inside the module; `base_offset`
+  // is its offset within the module so errors and Instr::offset are module-relative.
+  InstrReader(std::span<const uint8_t> code, uint32_t base_offset);
+
+  bool at_end() const { return pos_ >= code_.size(); }
+  uint32_t offset() const { return base_ + static_cast<uint32_t>(pos_); }  // of the next instruction
+
+  // Decode the next instruction. Errors are ErrorKind::Malformed ("illegal opcode 0x.. at offset 0x..",
+  // "unexpected end", "integer too large", "zero byte expected", ...) or ErrorKind::Unsupported
+  // ("unsupported feature: simd at offset 0x..").
+  Result<Instr, engine::Error> next();
+
+ private:
+  std::span<const uint8_t> code_;
+  size_t pos_ = 0;
+  uint32_t base_ = 0;
+  std::vector<uint32_t> targets_;  // reused br_table buffer: no allocation per instruction once warm
+};
+
+}  // namespace wasipool::binary
