@@ -3,7 +3,14 @@
 find_program(WASM_CLANG NAMES clang-14 clang REQUIRED)
 find_program(WAT2WASM wat2wasm REQUIRED)
 find_program(WAST2JSON wast2json REQUIRED)
-set(WASI_SYSROOT /usr/share/wasi-sysroot CACHE PATH "wasi-libc sysroot")
+# Debian's wasi-libc installs into /usr (include/wasm32-wasi, lib/wasm32-wasi); upstream SDKs use
+# /usr/share/wasi-sysroot. Pick whichever exists.
+if(EXISTS /usr/share/wasi-sysroot)
+  set(_wasipool_default_sysroot /usr/share/wasi-sysroot)
+else()
+  set(_wasipool_default_sysroot /usr)
+endif()
+set(WASI_SYSROOT ${_wasipool_default_sysroot} CACHE PATH "wasi-libc sysroot")
 
 # wasipool_add_guest(<name> <source.c> [FLAGS ...]) -> ${CMAKE_CURRENT_BINARY_DIR}/<name>.wasm, target guest_<name>
 function(wasipool_add_guest name src)
