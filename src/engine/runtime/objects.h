@@ -21,7 +21,8 @@ namespace wasipool::runtime {
 // even across modules (two structurally equal types get the same id). Thread-safe.
 class EngineState {
  public:
-  explicit EngineState(engine::EngineConfig config) : config_(std::move(config)) {}
+  explicit EngineState(engine::EngineConfig config);  // defined in runtime/type_registry.cpp
+  ~EngineState();
   uint32_t intern(const ir::FuncType& type);  // mutex inside; called at load, never while running
   const engine::EngineConfig& config() const { return config_; }
 
