@@ -98,6 +98,7 @@ struct ExecState {
   uint32_t max_call_depth = 10'000;
   uint32_t depth = 0;                            // current wasm call depth
   std::vector<uint64_t> stack;                   // value/frame stack for the interpreter
+  size_t stack_top = 0;                          // first free slot of `stack`: where a re-entrant call starts
 };
 
 class StoreState {
