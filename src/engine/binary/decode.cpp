@@ -144,11 +144,14 @@ bool Decoder::read_limits(ByteReader& r, ir::Limits& out, bool is_memory) {
   const uint32_t at = r.offset();
   uint8_t flags;
   if (!r.u8(flags)) return fail(r);
-  if (is_memory && (flags == 0x02 || flags == 0x03))
+  // 2.0 reads the flags as a 1-bit LEB128: the reasons below are what such a read reports. The
+  // proposals' flag values are named so the user learns what the module needs.
+  if (is_memory && flags == 0x03)
     return fail("unsupported feature: threads", at, ErrorKind::Unsupported);
   if (flags >= 0x04 && flags <= 0x07)
     return fail("unsupported feature: memory64", at, ErrorKind::Unsupported);
-  if (flags > 0x01) return fail("integer too large", at);
+  if (flags & 0x7E) return fail("integer too large", at);
+  if (flags & 0x80) return fail("integer representation too long", at);
   uint32_t min;
   if (!r.u32(min)) return fail(r);
   out.min = min;
@@ -241,7 +244,8 @@ bool Decoder::type_section(ByteReader& r) {
     if (form != 0x60) {
       if (form == 0x5E || form == 0x5F || form == 0x4E || form == 0x50 || form == 0x4F)
         return fail("unsupported feature: gc", at, ErrorKind::Unsupported);
-      return fail("malformed functype", at);
+      // The form is an s7 in the spec's grammar; a continuation bit makes it too long.
+      return fail(form & 0x80 ? "integer representation too long" : "malformed functype", at);
     }
     ir::FuncType ft;
     uint32_t n;

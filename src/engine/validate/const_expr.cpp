@@ -5,20 +5,25 @@
 
 namespace wasipool::validate {
 
-engine::Error make_invalid(const char* reason, uint32_t offset, const std::string& detail,
+engine::Error make_invalid(const std::string& reason, uint32_t offset, const std::string& detail,
                            engine::ErrorKind kind) {
   char where[32];
   std::snprintf(where, sizeof where, " at offset 0x%x", offset);
-  std::string msg = std::string(reason) + where;
+  std::string msg = reason + where;
   if (!detail.empty()) msg += ": " + detail;
   return engine::Error{kind, std::move(msg)};
 }
 
-engine::Error make_invalid_here(const char* reason, const std::string& detail) {
+engine::Error make_invalid_here(const std::string& reason, const std::string& detail) {
   std::string msg = reason;
   if (!detail.empty()) msg += ": " + detail;
   return engine::Error{engine::ErrorKind::Invalid, std::move(msg)};
 }
+
+std::string unknown(const char* what, uint64_t index) {
+  return std::string("unknown ") + what + " " + std::to_string(index);
+}
+std::string has_count(uint64_t count) { return "module has " + std::to_string(count); }
 
 Result<Ok, engine::Error> validate_const_expr(const Context& ctx, const ir::ConstExpr& expr,
                                               ir::ValType expected) {
@@ -36,17 +41,15 @@ Result<Ok, engine::Error> validate_const_expr(const Context& ctx, const ir::Cons
       case ir::Opcode::RefNull: top = in.ref_type; break;
       case ir::Opcode::RefFunc:
         if (in.imm >= m.total_funcs())
-          return fail(make_invalid("unknown function", in.offset,
-                                   "function " + std::to_string(in.imm)));
+          return fail(make_invalid(unknown("function", in.imm), in.offset, has_count(m.total_funcs())));
         top = ir::ValType::FuncRef;
         break;
       case ir::Opcode::GlobalGet: {
         // Only imported globals are visible here: defined globals are not initialised yet when
         // constant expressions run (spec 3.4.10, context C').
         if (in.imm >= m.num_imported_globals)
-          return fail(make_invalid("unknown global", in.offset,
-                                   "global " + std::to_string(in.imm) +
-                                       " (constant expressions see imported globals only)"));
+          return fail(make_invalid(unknown("global", in.imm), in.offset,
+                                   "constant expressions see imported globals only"));
         const ir::GlobalType& g = m.global_types[in.imm];
         if (g.is_mutable)
           return fail(make_invalid("constant expression required", in.offset,

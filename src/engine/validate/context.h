@@ -19,10 +19,14 @@ struct Context {
 };
 
 // "<reason> at offset 0x<hex>: <detail>" (the detail is omitted when empty).
-engine::Error make_invalid(const char* reason, uint32_t offset, const std::string& detail,
+engine::Error make_invalid(const std::string& reason, uint32_t offset, const std::string& detail,
                            engine::ErrorKind kind = engine::ErrorKind::Invalid);
+// "unknown <what> <index>", the spec tests' wording for an index out of range.
+std::string unknown(const char* what, uint64_t index);
+// "(module has <count>)".
+std::string has_count(uint64_t count);
 // Module-level error without a byte offset (the IR keeps none for imports, exports, ...).
-engine::Error make_invalid_here(const char* reason, const std::string& detail);
+engine::Error make_invalid_here(const std::string& reason, const std::string& detail);
 
 // Constant expression (spec 3.3.10): only t.const, ref.null, ref.func and global.get of an imported
 // immutable global, leaving exactly one value of type `expected`.

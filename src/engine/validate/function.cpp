@@ -106,8 +106,8 @@ class FunctionValidator {
 
  private:
   // --- failure: remembered once, formatted once ----------------------------------------------
-  bool error(const char* reason, std::string detail = {}, ErrorKind kind = ErrorKind::Invalid) {
-    reason_ = reason;
+  bool error(std::string reason, std::string detail = {}, ErrorKind kind = ErrorKind::Invalid) {
+    reason_ = std::move(reason);
     detail_ = std::move(detail);
     kind_ = kind;
     return false;
@@ -183,7 +183,7 @@ class FunctionValidator {
   std::vector<VT> scratch_;  // br_table: values popped for one target and pushed back
   const ir::FuncType* type_ = nullptr;
 
-  const char* reason_ = "";
+  std::string reason_;
   std::string detail_;
   ErrorKind kind_ = ErrorKind::Invalid;
 };
@@ -203,8 +203,7 @@ bool FunctionValidator::block_type(const binary::BlockType& bt, const ValType*& 
       return true;
     case binary::BlockType::Kind::TypeIndex: {
       if (bt.type_index >= m_.types.size())
-        return error("unknown type", "block type " + std::to_string(bt.type_index) + " (module has " +
-                                         std::to_string(m_.types.size()) + " types)");
+        return error(unknown("type", bt.type_index), "block type; " + has_count(m_.types.size()));
       const ir::FuncType& t = m_.types[bt.type_index];
       params = t.params.data();
       np = static_cast<uint32_t>(t.params.size());
@@ -218,29 +217,27 @@ bool FunctionValidator::block_type(const binary::BlockType& bt, const ValType*& 
 
 bool FunctionValidator::label(uint32_t depth, const Frame*& out) {
   if (depth >= ctrls_.size())
-    return error("unknown label", "depth " + std::to_string(depth) + " with " +
+    return error(unknown("label", depth), "depth " + std::to_string(depth) + " with " +
                                       std::to_string(ctrls_.size()) + " enclosing blocks");
   out = &ctrls_[ctrls_.size() - 1 - depth];
   return true;
 }
 
 bool FunctionValidator::memory_index(const char* op) {
-  if (m_.total_memories() == 0) return error("unknown memory", std::string(op) + " without a memory");
+  if (m_.total_memories() == 0) return error(unknown("memory", 0), std::string(op) + " without a memory");
   return true;
 }
 
 bool FunctionValidator::table_index(uint32_t t, ValType* elem) {
   if (t >= m_.total_tables())
-    return error("unknown table", "table " + std::to_string(t) + " (module has " +
-                                      std::to_string(m_.total_tables()) + ")");
+    return error(unknown("table", t), has_count(m_.total_tables()));
   if (elem) *elem = m_.table_types[t].elem;
   return true;
 }
 
 bool FunctionValidator::local_type(uint32_t index, VT& out) {
   if (index >= locals_.size())
-    return error("unknown local", "local " + std::to_string(index) + " (function has " +
-                                      std::to_string(locals_.size()) + ")");
+    return error(unknown("local", index), "function has " + std::to_string(locals_.size()));
   out = locals_[index];
   return true;
 }
@@ -353,8 +350,7 @@ bool FunctionValidator::instr(const binary::Instr& in) {
       return true;
     case Opcode::Call: {
       if (in.a >= m_.total_funcs())
-        return error("unknown function", "function " + std::to_string(in.a) + " (module has " +
-                                             std::to_string(m_.total_funcs()) + ")");
+        return error(unknown("function", in.a), has_count(m_.total_funcs()));
       const ir::FuncType& t = m_.func_type(in.a);
       if (!pop_types(t.params.data(), static_cast<uint32_t>(t.params.size()))) return false;
       push_types(t.results.data(), static_cast<uint32_t>(t.results.size()));
@@ -366,8 +362,7 @@ bool FunctionValidator::instr(const binary::Instr& in) {
       if (elem != ValType::FuncRef)
         return error("type mismatch", "call_indirect through a table of " + std::string(ir::name_of(elem)));
       if (in.a >= m_.types.size())
-        return error("unknown type", "type " + std::to_string(in.a) + " (module has " +
-                                         std::to_string(m_.types.size()) + ")");
+        return error(unknown("type", in.a), has_count(m_.types.size()));
       const ir::FuncType& t = m_.types[in.a];
       if (!pop(kI32)) return false;
       if (!pop_types(t.params.data(), static_cast<uint32_t>(t.params.size()))) return false;
@@ -415,8 +410,7 @@ bool FunctionValidator::instr(const binary::Instr& in) {
     case Opcode::GlobalGet:
     case Opcode::GlobalSet: {
       if (in.a >= m_.total_globals())
-        return error("unknown global", "global " + std::to_string(in.a) + " (module has " +
-                                           std::to_string(m_.total_globals()) + ")");
+        return error(unknown("global", in.a), has_count(m_.total_globals()));
       const ir::GlobalType& g = m_.global_types[in.a];
       if (op == Opcode::GlobalGet) {
         push(vt(g.type));
@@ -462,8 +456,7 @@ bool FunctionValidator::instr(const binary::Instr& in) {
       ValType t;
       if (!table_index(in.b, &t)) return false;
       if (in.a >= m_.elems.size())
-        return error("unknown elem segment", "segment " + std::to_string(in.a) + " (module has " +
-                                                 std::to_string(m_.elems.size()) + ")");
+        return error(unknown("elem segment", in.a), has_count(m_.elems.size()));
       if (m_.elems[in.a].type != t)
         return error("type mismatch", std::string("table.init of ") + ir::name_of(m_.elems[in.a].type) +
                                           " into a table of " + ir::name_of(t));
@@ -471,21 +464,20 @@ bool FunctionValidator::instr(const binary::Instr& in) {
     }
     case Opcode::ElemDrop:
       if (in.a >= m_.elems.size())
-        return error("unknown elem segment", "segment " + std::to_string(in.a) + " (module has " +
-                                                 std::to_string(m_.elems.size()) + ")");
+        return error(unknown("elem segment", in.a), has_count(m_.elems.size()));
       return true;
 
     case Opcode::MemoryInit:
     case Opcode::DataDrop: {
       if (op == Opcode::MemoryInit && !memory_index(info.text)) return false;
-      // The binary format requires a data count section before code that names data segments,
-      // so single-pass consumers know the count; without it the module is malformed.
+      // The binary format requires a data count section before code that names data segments, so
+      // single-pass consumers know the count; without it the module is malformed. An index beyond
+      // every data segment is reported as such first (the more useful message).
+      const uint64_t num_data = m_.data_count ? *m_.data_count : m_.datas.size();
+      if (in.a >= num_data) return error(unknown("data segment", in.a), has_count(num_data));
       if (!m_.data_count)
         return error("data count section required", std::string(info.text) + " without one",
                      ErrorKind::Malformed);
-      if (in.a >= *m_.data_count)
-        return error("unknown data segment", "segment " + std::to_string(in.a) + " (module has " +
-                                                 std::to_string(*m_.data_count) + ")");
       if (op == Opcode::DataDrop) return true;
       return pop(kI32) && pop(kI32) && pop(kI32);
     }
@@ -507,8 +499,7 @@ bool FunctionValidator::instr(const binary::Instr& in) {
     }
     case Opcode::RefFunc:
       if (in.a >= m_.total_funcs())
-        return error("unknown function", "function " + std::to_string(in.a) + " (module has " +
-                                             std::to_string(m_.total_funcs()) + ")");
+        return error(unknown("function", in.a), has_count(m_.total_funcs()));
       if (!ctx_.declared_funcs[in.a])
         return error("undeclared function reference",
                      "function " + std::to_string(in.a) +
@@ -536,10 +527,10 @@ Result<Ok, Error> FunctionValidator::run(uint32_t func_index) {
                          static_cast<uint32_t>(type_->results.size()), 0, false});
 
   binary::InstrReader reader(m_.range(fn.body), fn.body.offset);
-  auto where = [&](const char* reason, uint32_t at, const std::string& detail, ErrorKind kind) {
+  auto where = [&](const std::string& reason, uint32_t at, const std::string& detail, ErrorKind kind) {
     char buf[64];
     std::snprintf(buf, sizeof buf, " in function %u", func_index);
-    return make_invalid((std::string(reason) + buf).c_str(), at, detail, kind);
+    return make_invalid(reason + buf, at, detail, kind);
   };
 
   while (!ctrls_.empty()) {

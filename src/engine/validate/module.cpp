@@ -11,10 +11,6 @@ namespace {
 
 using engine::Error;
 
-std::string index_detail(const char* what, uint64_t index, uint64_t count) {
-  return std::string(what) + " " + std::to_string(index) + " (module has " + std::to_string(count) +
-         ")";
-}
 
 Result<Ok, Error> check_table_limits(const ir::Limits& l) {
   if (l.max && l.min > *l.max)
@@ -45,8 +41,8 @@ Result<Ok, Error> validate(const ir::Module& m) {
   // Type indices first: everything after this may look up m.func_type(i) safely.
   for (uint32_t i = 0; i < m.total_funcs(); ++i)
     if (m.func_types[i] >= num_types)
-      return fail(make_invalid_here("unknown type", "function " + std::to_string(i) + " uses " +
-                                                        index_detail("type", m.func_types[i], num_types)));
+      return fail(make_invalid_here(unknown("type", m.func_types[i]),
+                                    "function " + std::to_string(i) + "; " + has_count(num_types)));
 
   for (const auto& t : m.table_types)
     if (auto r = check_table_limits(t.limits); !r) return r;
@@ -66,8 +62,8 @@ Result<Ok, Error> validate(const ir::Module& m) {
   for (const auto& seg : m.elems) {
     if (seg.mode == ir::SegmentMode::Active) {
       if (seg.table >= m.total_tables())
-        return fail(make_invalid("unknown table", seg.offset_in_module,
-                                 index_detail("table", seg.table, m.total_tables())));
+        return fail(make_invalid(unknown("table", seg.table), seg.offset_in_module,
+                                 has_count(m.total_tables())));
       if (auto r = validate_const_expr(ctx, seg.offset, ir::ValType::I32); !r) return r;
       const ir::ValType table_elem = m.table_types[seg.table].elem;
       if (table_elem != seg.type)
@@ -85,16 +81,16 @@ Result<Ok, Error> validate(const ir::Module& m) {
   for (const auto& seg : m.datas) {
     if (seg.mode != ir::SegmentMode::Active) continue;
     if (seg.memory >= m.total_memories())
-      return fail(make_invalid("unknown memory", seg.offset_in_module,
-                               index_detail("memory", seg.memory, m.total_memories())));
+      return fail(make_invalid(unknown("memory", seg.memory), seg.offset_in_module,
+                               has_count(m.total_memories())));
     if (auto r = validate_const_expr(ctx, seg.offset, ir::ValType::I32); !r) return r;
     mark_refs(seg.offset, ctx.declared_funcs);
   }
 
   if (m.start) {
     if (*m.start >= m.total_funcs())
-      return fail(make_invalid_here("unknown function",
-                                    "start " + index_detail("function", *m.start, m.total_funcs())));
+      return fail(make_invalid_here(unknown("function", *m.start),
+                                    "start function; " + has_count(m.total_funcs())));
     const ir::FuncType& t = m.func_type(*m.start);
     if (!t.params.empty() || !t.results.empty())
       return fail(make_invalid_here("start function", "type " + ir::to_string(t) +
@@ -105,16 +101,16 @@ Result<Ok, Error> validate(const ir::Module& m) {
   names.reserve(m.exports.size());
   for (const auto& e : m.exports) {
     uint32_t limit = 0;
-    const char* unknown = "";
+    const char* what = "";
     switch (e.kind) {
-      case ir::ExternKind::Func: limit = m.total_funcs(); unknown = "unknown function"; break;
-      case ir::ExternKind::Table: limit = m.total_tables(); unknown = "unknown table"; break;
-      case ir::ExternKind::Memory: limit = m.total_memories(); unknown = "unknown memory"; break;
-      case ir::ExternKind::Global: limit = m.total_globals(); unknown = "unknown global"; break;
+      case ir::ExternKind::Func: limit = m.total_funcs(); what = "function"; break;
+      case ir::ExternKind::Table: limit = m.total_tables(); what = "table"; break;
+      case ir::ExternKind::Memory: limit = m.total_memories(); what = "memory"; break;
+      case ir::ExternKind::Global: limit = m.total_globals(); what = "global"; break;
     }
     if (e.index >= limit)
-      return fail(make_invalid_here(unknown, "export \"" + e.name + "\" of " +
-                                                 index_detail(ir::name_of(e.kind), e.index, limit)));
+      return fail(make_invalid_here(unknown(what, e.index),
+                                    "export \"" + e.name + "\"; " + has_count(limit)));
     if (e.kind == ir::ExternKind::Func) ctx.declared_funcs[e.index] = true;
     names.push_back(e.name);
   }
