@@ -92,9 +92,12 @@ CallResult Store::call(Func f, std::span<const Value> args) {
 
   // Re-entrant calls (a host function calling back into the guest) nest on the same depth counter;
   // restoring it makes a trapped call leave no residue behind.
-  uint32_t saved_depth = state_->exec.depth;
+  runtime::ExecState& exec = state_->exec;
+  uint32_t saved_depth = exec.depth;
+  size_t saved_top = exec.stack_top;
   std::optional<Trap> trap = runtime::invoke(*state_, f.inst, slots, nullptr);
-  state_->exec.depth = saved_depth;
+  exec.depth = saved_depth;
+  exec.stack_top = saved_top;
   if (trap) return fail(std::move(*trap));
 
   std::vector<Value> results;

@@ -139,9 +139,11 @@ Result<engine::Instance*, engine::Error> instantiate(StoreState& store, std::sha
 
   if (m.start) {
     uint32_t saved_depth = store.exec.depth;
+    size_t saved_top = store.exec.stack_top;
     uint64_t slots[1] = {0};  // the start function has type [] -> []
     std::optional<engine::Trap> trap = invoke(store, inst.funcs[*m.start], slots, inst.handle.get());
     store.exec.depth = saved_depth;
+    store.exec.stack_top = saved_top;
     if (trap) return fail(uninstantiable(trap->message));
   }
   return inst.handle.get();
