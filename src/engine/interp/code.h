@@ -1,0 +1,75 @@
+// The interpreter's internal form, shared by the compiler (compile.cpp) and the executor
+// (execute.cpp). See docs/interpreter.md.
+//
+// A compiled function is an array of 64-bit words. An instruction is one word holding its handler's
+// address (a GCC label address, resolved at compile time) followed by operand words. Operands are
+// frame-slot numbers (32 bits, two per word) or immediates. Branch offsets are signed word counts
+// relative to the branching instruction's first word, stored in the low 32 bits of an operand word.
+//
+// Owned by CompiledModule; immutable after compile(), so any number of stores may run it at once.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "../ir/module.h"
+
+namespace wasipool::interp {
+
+// Internal opcodes: every wasm opcode (same names, numeric ones are implemented 1:1 with slot
+// operands; control ones are never emitted), then the interpreter's own instructions.
+enum class Op : uint16_t {
+#define WASIPOOL_OPCODE(Name, Prefix, Code, Text, ImmK, SigK, Align) Name,
+#include "../ir/opcodes.def"
+#undef WASIPOOL_OPCODE
+#define WASIPOOL_INTERP_OPS(X)                                                     \
+  X(Copy)        /* [dst|src]                         */                           \
+  X(Jump)        /* [off]                             */                           \
+  X(BrCopy1)     /* [off] [src|dst]                   */                           \
+  X(BrCopyN)     /* [off] [src|dst] [n]               */                           \
+  X(BrNez)       /* [off|cond]   jump if i32 != 0     */                           \
+  X(BrEqz)       /* [off|cond]   jump if i32 == 0     */                           \
+  X(BrI64Nez) X(BrI64Eqz)                                                          \
+  /* fused compare-and-branch: [off] [a|b], jump if a <op> b */                   \
+  X(BrI32Eq) X(BrI32Ne) X(BrI32LtS) X(BrI32LtU) X(BrI32GtS) X(BrI32GtU)            \
+  X(BrI32LeS) X(BrI32LeU) X(BrI32GeS) X(BrI32GeU)                                  \
+  X(BrI64Eq) X(BrI64Ne) X(BrI64LtS) X(BrI64LtU) X(BrI64GtS) X(BrI64GtU)            \
+  X(BrI64LeS) X(BrI64LeU) X(BrI64GeS) X(BrI64GeU)                                  \
+  X(BrTableOp)   /* [idx|n] [src|count] then count+1 words [off|dst] */           \
+  X(Ret0)        /* [hdr]                             */                           \
+  X(Ret1)        /* [hdr|src]                         */                           \
+  X(RetN)        /* [hdr|src] [n]                     */                           \
+  X(CallOp)      /* [func|args]                       */                           \
+  X(CallIndirectOp) /* [table|type] [idx|args]        */                           \
+  X(LoopCheck)   /* interruption check at a loop header */                        \
+  X(SelectOp)    /* [dst|a] [b|cond]                  */
+#define WASIPOOL_X(Name) Name,
+  WASIPOOL_INTERP_OPS(WASIPOOL_X)
+#undef WASIPOOL_X
+  kCount
+};
+
+// Frame layout (slot numbers relative to the frame pointer):
+//   [0, num_params)                 parameters (the caller's argument slots, reused in place)
+//   [hdr, hdr + kHeaderSlots)       call header: return pc, caller frame offset, caller FuncInst*
+//   [hdr + 3, ...)                  declared locals, then constants (initialised from `init`)
+//   [stack_base, frame_size)        the operand stack, position p at stack_base + p
+constexpr uint32_t kHeaderSlots = 3;
+
+struct CompiledFunc {
+  std::vector<uint64_t> code;
+  std::vector<uint64_t> init;   // zeroed locals followed by the constants, copied in at entry
+  uint32_t func_index = 0;      // in the module's function index space (for backtraces)
+  uint32_t num_params = 0;
+  uint32_t num_results = 0;
+  uint32_t hdr = 0;             // == num_params
+  uint32_t frame_size = 0;      // slots, including the operand stack at its maximum height
+};
+
+struct CompiledModule {
+  std::vector<CompiledFunc> funcs;  // by defined-function index
+};
+
+// The handler address table, indexed by Op (filled by the executor; see execute.cpp).
+const void* const* handler_table();
+
+}  // namespace wasipool::interp

@@ -1,0 +1,806 @@
+// wasm function body -> the interpreter's register code (code.h). One pass over the instructions of a
+// *validated* body through the shared InstrReader, with a virtual operand stack that defers
+// local.get/const and fuses destinations and compares; see docs/interpreter.md.
+#include <algorithm>
+#include <limits>
+#include <string>
+#include <unordered_map>
+
+#include "../binary/instr_reader.h"
+#include "code.h"
+#include "interp.h"
+
+namespace wasipool::interp {
+namespace {
+
+using binary::BlockType;
+using binary::Instr;
+using ir::Opcode;
+
+constexpr uint32_t kMaxSlots = 1u << 30;  // frame slots per function; beyond: ErrorKind::Limit
+
+inline uint64_t pack(uint32_t lo, uint32_t hi) { return uint64_t{lo} | (uint64_t{hi} << 32); }
+
+struct Entry {
+  enum Kind : uint8_t { Stack, Local, Const } kind = Stack;
+  uint32_t slot = 0;  // where the value is read from now
+};
+
+struct Fixup {
+  uint32_t word;   // code word whose low 32 bits receive the offset
+  uint32_t start;  // first word of the branching instruction (offsets are relative to it)
+};
+
+struct Ctrl {
+  enum Kind : uint8_t { Func, Block, Loop, If } kind = Block;
+  uint32_t height = 0;   // operand stack height below the block's parameters
+  uint32_t nparams = 0;
+  uint32_t nresults = 0;
+  uint32_t loop_start = 0;
+  bool has_else_jump = false;  // If: the jump taken when the condition is false, not yet bound
+  Fixup else_jump{};
+  bool unreachable = false;
+  std::vector<Fixup> fixups;  // forward branches to this label's end
+};
+
+// A condition ready for a conditional branch: a fused compare or a plain i32 slot.
+struct Cond {
+  bool fused = false;
+  Op op = Op::BrNez;  // the jump-if-true form
+  uint32_t a = 0, b = 0;
+};
+
+Op branch_form(Opcode cmp) {
+  switch (cmp) {
+    case Opcode::I32Eqz: return Op::BrEqz;
+    case Opcode::I32Eq: return Op::BrI32Eq;
+    case Opcode::I32Ne: return Op::BrI32Ne;
+    case Opcode::I32LtS: return Op::BrI32LtS;
+    case Opcode::I32LtU: return Op::BrI32LtU;
+    case Opcode::I32GtS: return Op::BrI32GtS;
+    case Opcode::I32GtU: return Op::BrI32GtU;
+    case Opcode::I32LeS: return Op::BrI32LeS;
+    case Opcode::I32LeU: return Op::BrI32LeU;
+    case Opcode::I32GeS: return Op::BrI32GeS;
+    case Opcode::I32GeU: return Op::BrI32GeU;
+    case Opcode::I64Eqz: return Op::BrI64Eqz;
+    case Opcode::I64Eq: return Op::BrI64Eq;
+    case Opcode::I64Ne: return Op::BrI64Ne;
+    case Opcode::I64LtS: return Op::BrI64LtS;
+    case Opcode::I64LtU: return Op::BrI64LtU;
+    case Opcode::I64GtS: return Op::BrI64GtS;
+    case Opcode::I64GtU: return Op::BrI64GtU;
+    case Opcode::I64LeS: return Op::BrI64LeS;
+    case Opcode::I64LeU: return Op::BrI64LeU;
+    case Opcode::I64GeS: return Op::BrI64GeS;
+    case Opcode::I64GeU: return Op::BrI64GeU;
+    default: return Op::kCount;
+  }
+}
+
+// Integer compares have exact complements (no NaN), so "jump if false" is the inverted compare.
+Op invert(Op op) {
+  switch (op) {
+    case Op::BrNez: return Op::BrEqz;
+    case Op::BrEqz: return Op::BrNez;
+    case Op::BrI64Nez: return Op::BrI64Eqz;
+    case Op::BrI64Eqz: return Op::BrI64Nez;
+    case Op::BrI32Eq: return Op::BrI32Ne;
+    case Op::BrI32Ne: return Op::BrI32Eq;
+    case Op::BrI32LtS: return Op::BrI32GeS;
+    case Op::BrI32GeS: return Op::BrI32LtS;
+    case Op::BrI32LtU: return Op::BrI32GeU;
+    case Op::BrI32GeU: return Op::BrI32LtU;
+    case Op::BrI32GtS: return Op::BrI32LeS;
+    case Op::BrI32LeS: return Op::BrI32GtS;
+    case Op::BrI32GtU: return Op::BrI32LeU;
+    case Op::BrI32LeU: return Op::BrI32GtU;
+    case Op::BrI64Eq: return Op::BrI64Ne;
+    case Op::BrI64Ne: return Op::BrI64Eq;
+    case Op::BrI64LtS: return Op::BrI64GeS;
+    case Op::BrI64GeS: return Op::BrI64LtS;
+    case Op::BrI64LtU: return Op::BrI64GeU;
+    case Op::BrI64GeU: return Op::BrI64LtU;
+    case Op::BrI64GtS: return Op::BrI64LeS;
+    case Op::BrI64LeS: return Op::BrI64GtS;
+    case Op::BrI64GtU: return Op::BrI64LeU;
+    case Op::BrI64LeU: return Op::BrI64GtU;
+    default: return op;
+  }
+}
+
+bool is_unary_sig(ir::Sig s) {
+  using ir::Sig;
+  switch (s) {
+    case Sig::i_i: case Sig::l_l: case Sig::f_f: case Sig::d_d: case Sig::l_i: case Sig::f_i:
+    case Sig::d_i: case Sig::i_l: case Sig::f_l: case Sig::d_l: case Sig::i_f: case Sig::l_f:
+    case Sig::d_f: case Sig::i_d: case Sig::l_d: case Sig::f_d:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool is_binary_sig(ir::Sig s) {
+  using ir::Sig;
+  switch (s) {
+    case Sig::ii_i: case Sig::ll_l: case Sig::ff_f: case Sig::dd_d: case Sig::ll_i: case Sig::ff_i:
+    case Sig::dd_i:
+      return true;
+    default:
+      return false;
+  }
+}
+
+class FunctionCompiler {
+ public:
+  FunctionCompiler(const ir::Module& m, uint32_t defined_index, const void* const* handlers, CompiledFunc& out)
+      : m_(m), fn_(m.functions[defined_index]), type_(m.types[fn_.type]), h_(handlers), out_(out),
+        code_(out.code) {
+    out_.func_index = m.num_imported_funcs + defined_index;
+  }
+
+  Result<Ok, engine::Error> run();
+
+ private:
+  // ---- emission ----
+  uint32_t begin(Op op) {
+    uint32_t start = static_cast<uint32_t>(code_.size());
+    code_.push_back(reinterpret_cast<uint64_t>(h_[static_cast<uint16_t>(op)]));
+    return start;
+  }
+  void word(uint64_t w) { code_.push_back(w); }
+  uint32_t here() const { return static_cast<uint32_t>(code_.size()); }
+  void bind(const Fixup& f, uint32_t target) {
+    int32_t off = static_cast<int32_t>(static_cast<int64_t>(target) - f.start);
+    code_[f.word] = (code_[f.word] & 0xFFFFFFFF00000000ull) | static_cast<uint32_t>(off);
+  }
+  uint32_t rel(uint32_t start, uint32_t target) const {
+    return static_cast<uint32_t>(static_cast<int32_t>(static_cast<int64_t>(target) - start));
+  }
+  void forget_fusion() {
+    producer_end_ = kNone;
+    cmp_end_ = kNone;
+  }
+  // Records that the instruction just emitted writes its result to `dst` (low half of word 1).
+  void produced(uint32_t start, uint32_t dst) {
+    producer_end_ = here();
+    producer_word_ = start + 1;
+    producer_slot_ = dst;
+  }
+
+  // ---- virtual stack ----
+  uint32_t height() const { return static_cast<uint32_t>(stack_.size()); }
+  uint32_t slot_of(uint32_t pos) const { return stack_base_ + pos; }
+  uint32_t push_stack() {
+    uint32_t s = slot_of(height());
+    stack_.push_back({Entry::Stack, s});
+    max_height_ = std::max(max_height_, height());
+    return s;
+  }
+  void push_entry(Entry e) {
+    stack_.push_back(e);
+    max_height_ = std::max(max_height_, height());
+  }
+  Entry pop() {
+    Entry e = stack_.back();
+    stack_.pop_back();
+    return e;
+  }
+  void materialize(uint32_t pos) {
+    Entry& e = stack_[pos];
+    if (e.kind == Entry::Stack) return;
+    uint32_t dst = slot_of(pos);
+    begin(Op::Copy);
+    word(pack(dst, e.slot));
+    e = {Entry::Stack, dst};
+  }
+  void materialize_all() {
+    for (uint32_t i = 0; i < height(); ++i) materialize(i);
+  }
+  void materialize_top(uint32_t n) {
+    for (uint32_t i = height() - n; i < height(); ++i) materialize(i);
+  }
+  // Before local `slot` is overwritten, every deferred read of it must take its value now.
+  void materialize_local(uint32_t slot) {
+    for (uint32_t i = 0; i < height(); ++i)
+      if (stack_[i].kind == Entry::Local && stack_[i].slot == slot) materialize(i);
+  }
+  void reset_stack(uint32_t h) {
+    stack_.resize(h);
+    for (uint32_t i = 0; i < h; ++i) stack_[i] = {Entry::Stack, slot_of(i)};
+    max_height_ = std::max(max_height_, h);
+  }
+  uint32_t local_slot(uint32_t local) const {
+    uint32_t np = static_cast<uint32_t>(type_.params.size());
+    return local < np ? local : np + kHeaderSlots + (local - np);
+  }
+
+  // ---- control ----
+  void block_arity(const BlockType& bt, uint32_t& np, uint32_t& nr) const {
+    switch (bt.kind) {
+      case BlockType::Kind::Empty: np = 0; nr = 0; break;
+      case BlockType::Kind::Value: np = 0; nr = 1; break;
+      case BlockType::Kind::TypeIndex:
+        np = static_cast<uint32_t>(m_.types[bt.type_index].params.size());
+        nr = static_cast<uint32_t>(m_.types[bt.type_index].results.size());
+        break;
+    }
+  }
+  Cond take_cond(Entry c) {
+    Cond cd;
+    if (c.kind == Entry::Stack && cmp_end_ == here() && c.slot == cmp_slot_) {
+      code_.resize(cmp_start_);  // the compare moves into the branch
+      cd.fused = true;
+      cd.op = cmp_op_;
+      cd.a = cmp_a_;
+      cd.b = cmp_b_;
+    } else {
+      cd.op = Op::BrNez;
+      cd.a = c.slot;
+    }
+    forget_fusion();
+    return cd;
+  }
+  // Emits a conditional jump (taken when the condition is `when`) with an unbound target.
+  Fixup emit_cond_jump(const Cond& cd, bool when) {
+    Op op = when ? cd.op : invert(cd.op);
+    uint32_t start = begin(op);
+    bool two_operand = op != Op::BrNez && op != Op::BrEqz && op != Op::BrI64Nez && op != Op::BrI64Eqz;
+    if (two_operand) {
+      word(0);
+      word(pack(cd.a, cd.b));
+    } else {
+      word(pack(0, cd.a));
+    }
+    return {start + 1, start};
+  }
+  void emit_return() {
+    uint32_t n = static_cast<uint32_t>(type_.results.size());
+    uint32_t src = slot_of(height() - n);
+    uint32_t hdr = static_cast<uint32_t>(type_.params.size());
+    if (n == 0) {
+      begin(Op::Ret0);
+      word(pack(hdr, 0));
+    } else if (n == 1) {
+      begin(Op::Ret1);
+      word(pack(hdr, src));
+    } else {
+      begin(Op::RetN);
+      word(pack(hdr, src));
+      word(n);
+    }
+  }
+  // Unconditional branch to label `depth` with the values on top of the (materialised) stack.
+  void emit_br(uint32_t depth) {
+    Ctrl& c = ctrls_[ctrls_.size() - 1 - depth];
+    if (c.kind == Ctrl::Func) {
+      emit_return();
+      return;
+    }
+    uint32_t n = c.kind == Ctrl::Loop ? c.nparams : c.nresults;
+    uint32_t src = slot_of(height() - n);
+    uint32_t dst = slot_of(c.height);
+    uint32_t start;
+    if (n == 0 || src == dst) {
+      start = begin(Op::Jump);
+      word(0);
+    } else if (n == 1) {
+      start = begin(Op::BrCopy1);
+      word(0);
+      word(pack(src, dst));
+    } else {
+      start = begin(Op::BrCopyN);
+      word(0);
+      word(pack(src, dst));
+      word(n);
+    }
+    Fixup f{start + 1, start};
+    if (c.kind == Ctrl::Loop) bind(f, c.loop_start);
+    else c.fixups.push_back(f);
+  }
+  bool br_needs_copy(uint32_t depth) const {
+    const Ctrl& c = ctrls_[ctrls_.size() - 1 - depth];
+    if (c.kind == Ctrl::Func) return true;  // a return
+    uint32_t n = c.kind == Ctrl::Loop ? c.nparams : c.nresults;
+    return n != 0 && height() - n != c.height;
+  }
+  void mark_unreachable() {
+    ctrls_.back().unreachable = true;
+    forget_fusion();
+  }
+  uint32_t const_slot(uint64_t v) const { return consts_.at(v); }
+
+  Result<Ok, engine::Error> collect_constants();
+  Result<Ok, engine::Error> step(const Instr& in);
+  void emit_end();
+  void emit_else();
+
+  static constexpr uint32_t kNone = std::numeric_limits<uint32_t>::max();
+
+  const ir::Module& m_;
+  const ir::Function& fn_;
+  const ir::FuncType& type_;
+  const void* const* h_;
+  CompiledFunc& out_;
+  std::vector<uint64_t>& code_;
+  std::vector<Entry> stack_;
+  std::vector<Ctrl> ctrls_;
+  std::unordered_map<uint64_t, uint32_t> consts_;
+  std::vector<uint64_t> const_values_;
+  uint32_t stack_base_ = 0;
+  uint32_t max_height_ = 0;
+  uint32_t skip_depth_ = 0;  // nesting inside unreachable code being skipped
+  // Fusion windows: valid only while here() equals the recorded end.
+  uint32_t producer_end_ = kNone, producer_word_ = 0, producer_slot_ = 0;
+  uint32_t cmp_end_ = kNone, cmp_start_ = 0, cmp_a_ = 0, cmp_b_ = 0, cmp_slot_ = 0;
+  Op cmp_op_ = Op::BrNez;
+};
+
+Result<Ok, engine::Error> FunctionCompiler::collect_constants() {
+  uint32_t base = static_cast<uint32_t>(type_.params.size()) + kHeaderSlots + fn_.num_locals;
+  binary::InstrReader reader(m_.range(fn_.body), fn_.body.offset);
+  while (!reader.at_end()) {
+    auto r = reader.next();
+    if (!r) return fail(std::move(r).error());
+    const Instr& in = *r;
+    uint64_t v;
+    switch (in.op) {
+      case Opcode::I32Const: v = static_cast<uint32_t>(in.value); break;
+      case Opcode::I64Const: case Opcode::F64Const: v = in.value; break;
+      case Opcode::F32Const: v = static_cast<uint32_t>(in.value); break;
+      case Opcode::RefNull: v = 0; break;
+      default: continue;
+    }
+    if (consts_.emplace(v, base + static_cast<uint32_t>(const_values_.size())).second) const_values_.push_back(v);
+  }
+  stack_base_ = base + static_cast<uint32_t>(const_values_.size());
+  return Ok{};
+}
+
+void FunctionCompiler::emit_else() {
+  Ctrl& c = ctrls_.back();
+  if (!c.unreachable) {
+    materialize_all();
+    uint32_t start = begin(Op::Jump);
+    word(0);
+    c.fixups.push_back({start + 1, start});
+  }
+  if (c.has_else_jump) bind(c.else_jump, here());
+  c.has_else_jump = false;
+  c.unreachable = false;
+  reset_stack(c.height + c.nparams);
+  forget_fusion();
+}
+
+void FunctionCompiler::emit_end() {
+  Ctrl& c = ctrls_.back();
+  if (!c.unreachable) materialize_all();
+  uint32_t target = here();
+  if (c.has_else_jump) bind(c.else_jump, target);
+  for (const Fixup& f : c.fixups) bind(f, target);
+  uint32_t h = c.height + c.nresults;
+  bool func = c.kind == Ctrl::Func;
+  ctrls_.pop_back();
+  reset_stack(h);
+  forget_fusion();
+  if (func) emit_return();
+}
+
+Result<Ok, engine::Error> FunctionCompiler::step(const Instr& in) {
+  const ir::OpcodeInfo& info = ir::info(in.op);
+  // Unreachable code (after br/return/unreachable) is skipped to its matching else/end: it can never
+  // run, and the validator has already type-checked it.
+  if (ctrls_.back().unreachable) {
+    switch (in.op) {
+      case Opcode::Block: case Opcode::Loop: case Opcode::If: ++skip_depth_; return Ok{};
+      case Opcode::Else:
+        if (skip_depth_ == 0) emit_else();
+        return Ok{};
+      case Opcode::End:
+        if (skip_depth_ == 0) emit_end();
+        else --skip_depth_;
+        return Ok{};
+      default: return Ok{};
+    }
+  }
+
+  switch (in.op) {
+    // ---- control ----
+    case Opcode::Unreachable:
+      begin(Op::Unreachable);
+      mark_unreachable();
+      return Ok{};
+    case Opcode::Nop:
+      return Ok{};
+    case Opcode::Block:
+    case Opcode::Loop: {
+      materialize_all();
+      forget_fusion();
+      Ctrl c;
+      block_arity(in.block, c.nparams, c.nresults);
+      c.kind = in.op == Opcode::Loop ? Ctrl::Loop : Ctrl::Block;
+      c.height = height() - c.nparams;
+      if (c.kind == Ctrl::Loop) {
+        c.loop_start = here();
+        begin(Op::LoopCheck);  // interruption is checked once per iteration
+      }
+      ctrls_.push_back(std::move(c));
+      return Ok{};
+    }
+    case Opcode::If: {
+      Cond cd = take_cond(pop());
+      materialize_all();
+      Ctrl c;
+      block_arity(in.block, c.nparams, c.nresults);
+      c.kind = Ctrl::If;
+      c.height = height() - c.nparams;
+      c.else_jump = emit_cond_jump(cd, false);
+      c.has_else_jump = true;
+      ctrls_.push_back(std::move(c));
+      return Ok{};
+    }
+    case Opcode::Else:
+      emit_else();
+      return Ok{};
+    case Opcode::End:
+      emit_end();
+      return Ok{};
+    case Opcode::Br:
+      materialize_all();
+      emit_br(in.a);
+      mark_unreachable();
+      return Ok{};
+    case Opcode::BrIf: {
+      Cond cd = take_cond(pop());
+      materialize_all();
+      if (!br_needs_copy(in.a)) {
+        Ctrl& c = ctrls_[ctrls_.size() - 1 - in.a];
+        Fixup f = emit_cond_jump(cd, true);
+        if (c.kind == Ctrl::Loop) bind(f, c.loop_start);
+        else c.fixups.push_back(f);
+      } else {
+        // Values move only when the branch is taken: jump over the moving branch otherwise.
+        Fixup skip = emit_cond_jump(cd, false);
+        emit_br(in.a);
+        bind(skip, here());
+      }
+      return Ok{};
+    }
+    case Opcode::BrTable: {
+      Entry idx = pop();
+      materialize_all();
+      uint32_t count = static_cast<uint32_t>(in.targets.size()) - 1;
+      const Ctrl& d = ctrls_[ctrls_.size() - 1 - in.targets.back()];
+      uint32_t n = d.kind == Ctrl::Loop ? d.nparams : d.nresults;
+      uint32_t src = slot_of(height() - n);
+      uint32_t start = begin(Op::BrTableOp);
+      word(pack(idx.slot, n));
+      word(pack(src, count));
+      for (uint32_t t : in.targets) {
+        Ctrl& c = ctrls_[ctrls_.size() - 1 - t];
+        uint32_t w = here();
+        word(pack(0, slot_of(c.height)));
+        Fixup f{w, start};
+        if (c.kind == Ctrl::Loop) bind(f, c.loop_start);
+        else c.fixups.push_back(f);  // the function label's end holds its return
+      }
+      mark_unreachable();
+      return Ok{};
+    }
+    case Opcode::Return:
+      materialize_all();
+      emit_return();
+      mark_unreachable();
+      return Ok{};
+    case Opcode::Call: {
+      const ir::FuncType& ft = m_.func_type(in.a);
+      uint32_t np = static_cast<uint32_t>(ft.params.size());
+      // Arguments must sit in consecutive slots: they become the callee's parameter slots.
+      materialize_top(np);
+      forget_fusion();
+      uint32_t args = slot_of(height() - np);
+      begin(Op::CallOp);
+      word(pack(in.a, args));
+      for (uint32_t i = 0; i < np; ++i) pop();
+      for (size_t i = 0; i < ft.results.size(); ++i) push_stack();
+      return Ok{};
+    }
+    case Opcode::CallIndirect: {
+      const ir::FuncType& ft = m_.types[in.a];
+      uint32_t np = static_cast<uint32_t>(ft.params.size());
+      Entry idx = pop();
+      materialize_top(np);
+      forget_fusion();
+      uint32_t args = slot_of(height() - np);
+      begin(Op::CallIndirectOp);
+      word(pack(in.b, in.a));
+      word(pack(idx.slot, args));
+      for (uint32_t i = 0; i < np; ++i) pop();
+      for (size_t i = 0; i < ft.results.size(); ++i) push_stack();
+      return Ok{};
+    }
+
+    // ---- parametric ----
+    case Opcode::Drop:
+      pop();
+      return Ok{};
+    case Opcode::Select:
+    case Opcode::SelectT: {
+      Entry c = pop(), b = pop(), a = pop();
+      uint32_t dst = push_stack();
+      uint32_t start = begin(Op::SelectOp);
+      word(pack(dst, a.slot));
+      word(pack(b.slot, c.slot));
+      produced(start, dst);
+      return Ok{};
+    }
+
+    // ---- variables ----
+    case Opcode::LocalGet:
+      push_entry({Entry::Local, local_slot(in.a)});
+      return Ok{};
+    case Opcode::LocalSet:
+    case Opcode::LocalTee: {
+      uint32_t slot = local_slot(in.a);
+      Entry e = pop();
+      if (!(e.kind == Entry::Local && e.slot == slot)) {
+        bool fusable = e.kind == Entry::Stack && producer_end_ == here() && e.slot == producer_slot_;
+        materialize_local(slot);  // emits code when needed, which closes the fusion window
+        if (fusable && producer_end_ == here()) {
+          code_[producer_word_] = (code_[producer_word_] & 0xFFFFFFFF00000000ull) | slot;
+        } else {
+          begin(Op::Copy);
+          word(pack(slot, e.slot));
+        }
+      }
+      forget_fusion();
+      if (in.op == Opcode::LocalTee) push_entry(e.kind == Entry::Const ? e : Entry{Entry::Local, slot});
+      return Ok{};
+    }
+    case Opcode::GlobalGet: {
+      uint32_t dst = push_stack();
+      uint32_t start = begin(Op::GlobalGet);
+      word(pack(dst, in.a));
+      produced(start, dst);
+      return Ok{};
+    }
+    case Opcode::GlobalSet: {
+      Entry a = pop();
+      begin(Op::GlobalSet);
+      word(pack(a.slot, in.a));
+      return Ok{};
+    }
+
+    // ---- constants ----
+    case Opcode::I32Const: push_entry({Entry::Const, const_slot(static_cast<uint32_t>(in.value))}); return Ok{};
+    case Opcode::I64Const: case Opcode::F64Const: push_entry({Entry::Const, const_slot(in.value)}); return Ok{};
+    case Opcode::F32Const: push_entry({Entry::Const, const_slot(static_cast<uint32_t>(in.value))}); return Ok{};
+    case Opcode::RefNull: push_entry({Entry::Const, const_slot(0)}); return Ok{};
+
+    // ---- references ----
+    case Opcode::RefIsNull: {
+      Entry a = pop();
+      uint32_t dst = push_stack();
+      uint32_t start = begin(Op::RefIsNull);
+      word(pack(dst, a.slot));
+      produced(start, dst);
+      return Ok{};
+    }
+    case Opcode::RefFunc: {
+      uint32_t dst = push_stack();
+      uint32_t start = begin(Op::RefFunc);
+      word(pack(dst, in.a));
+      produced(start, dst);
+      return Ok{};
+    }
+
+    // ---- tables ----
+    case Opcode::TableGet: {
+      Entry i = pop();
+      uint32_t dst = push_stack();
+      uint32_t start = begin(Op::TableGet);
+      word(pack(dst, i.slot));
+      word(in.a);
+      produced(start, dst);
+      return Ok{};
+    }
+    case Opcode::TableSet: {
+      Entry v = pop(), i = pop();
+      begin(Op::TableSet);
+      word(pack(i.slot, v.slot));
+      word(in.a);
+      return Ok{};
+    }
+    case Opcode::TableSize: {
+      uint32_t dst = push_stack();
+      uint32_t start = begin(Op::TableSize);
+      word(pack(dst, in.a));
+      produced(start, dst);
+      return Ok{};
+    }
+    case Opcode::TableGrow: {
+      Entry n = pop(), init = pop();
+      uint32_t dst = push_stack();
+      uint32_t start = begin(Op::TableGrow);
+      word(pack(dst, init.slot));
+      word(pack(n.slot, in.a));
+      produced(start, dst);
+      return Ok{};
+    }
+    case Opcode::TableFill: {
+      Entry n = pop(), v = pop(), i = pop();
+      begin(Op::TableFill);
+      word(pack(i.slot, v.slot));
+      word(pack(n.slot, in.a));
+      return Ok{};
+    }
+    case Opcode::TableCopy: {
+      Entry n = pop(), s = pop(), d = pop();
+      begin(Op::TableCopy);
+      word(pack(d.slot, s.slot));
+      word(pack(n.slot, in.a));
+      word(in.b);
+      return Ok{};
+    }
+    case Opcode::TableInit: {
+      Entry n = pop(), s = pop(), d = pop();
+      begin(Op::TableInit);
+      word(pack(d.slot, s.slot));
+      word(pack(n.slot, in.a));
+      word(in.b);
+      return Ok{};
+    }
+    case Opcode::ElemDrop:
+      begin(Op::ElemDrop);
+      word(in.a);
+      return Ok{};
+
+    // ---- memory (besides plain loads and stores) ----
+    case Opcode::MemorySize: {
+      uint32_t dst = push_stack();
+      uint32_t start = begin(Op::MemorySize);
+      word(pack(dst, 0));
+      produced(start, dst);
+      return Ok{};
+    }
+    case Opcode::MemoryGrow: {
+      Entry a = pop();
+      uint32_t dst = push_stack();
+      uint32_t start = begin(Op::MemoryGrow);
+      word(pack(dst, a.slot));
+      produced(start, dst);
+      return Ok{};
+    }
+    case Opcode::MemoryInit: {
+      Entry n = pop(), s = pop(), d = pop();
+      begin(Op::MemoryInit);
+      word(pack(d.slot, s.slot));
+      word(pack(n.slot, in.a));
+      return Ok{};
+    }
+    case Opcode::DataDrop:
+      begin(Op::DataDrop);
+      word(in.a);
+      return Ok{};
+    case Opcode::MemoryCopy:
+    case Opcode::MemoryFill: {
+      Entry n = pop(), s = pop(), d = pop();
+      begin(in.op == Opcode::MemoryCopy ? Op::MemoryCopy : Op::MemoryFill);
+      word(pack(d.slot, s.slot));
+      word(n.slot);
+      return Ok{};
+    }
+    default:
+      break;
+  }
+
+  Op op = static_cast<Op>(static_cast<uint16_t>(in.op));
+  if (info.imm == ir::Imm::MemArg) {
+    if (is_unary_sig(info.sig)) {  // load
+      Entry a = pop();
+      uint32_t dst = push_stack();
+      uint32_t start = begin(op);
+      word(pack(dst, a.slot));
+      word(in.mem_offset);
+      produced(start, dst);
+    } else {  // store
+      Entry v = pop(), a = pop();
+      begin(op);
+      word(pack(a.slot, v.slot));
+      word(in.mem_offset);
+    }
+    return Ok{};
+  }
+  if (info.imm == ir::Imm::None && is_unary_sig(info.sig)) {
+    Entry a = pop();
+    uint32_t dst = push_stack();
+    uint32_t start = begin(op);
+    word(pack(dst, a.slot));
+    produced(start, dst);
+    if (in.op == Opcode::I32Eqz || in.op == Opcode::I64Eqz) {
+      cmp_end_ = here();
+      cmp_start_ = start;
+      cmp_op_ = branch_form(in.op);
+      cmp_a_ = a.slot;
+      cmp_b_ = 0;
+      cmp_slot_ = dst;
+    }
+    return Ok{};
+  }
+  if (info.imm == ir::Imm::None && is_binary_sig(info.sig)) {
+    Entry b = pop(), a = pop();
+    uint32_t dst = push_stack();
+    uint32_t start = begin(op);
+    word(pack(dst, a.slot));
+    word(b.slot);
+    produced(start, dst);
+    Op br = branch_form(in.op);
+    if (br != Op::kCount) {
+      cmp_end_ = here();
+      cmp_start_ = start;
+      cmp_op_ = br;
+      cmp_a_ = a.slot;
+      cmp_b_ = b.slot;
+      cmp_slot_ = dst;
+    }
+    return Ok{};
+  }
+  return fail(engine::Error{engine::ErrorKind::Unsupported,
+                            std::string("interpreter: cannot compile ") + info.text + " in function " +
+                                std::to_string(out_.func_index)});
+}
+
+Result<Ok, engine::Error> FunctionCompiler::run() {
+  uint32_t np = static_cast<uint32_t>(type_.params.size());
+  uint64_t fixed = uint64_t{np} + kHeaderSlots + fn_.num_locals;
+  if (fixed > kMaxSlots)
+    return fail(engine::Error{engine::ErrorKind::Limit,
+                              "function " + std::to_string(out_.func_index) + " has too many locals"});
+  if (auto r = collect_constants(); !r) return fail(std::move(r).error());
+
+  Ctrl fc;
+  fc.kind = Ctrl::Func;
+  fc.nresults = static_cast<uint32_t>(type_.results.size());
+  ctrls_.push_back(std::move(fc));
+
+  binary::InstrReader reader(m_.range(fn_.body), fn_.body.offset);
+  while (!reader.at_end() && !ctrls_.empty()) {
+    auto r = reader.next();
+    if (!r) return fail(std::move(r).error());
+    if (auto s = step(*r); !s) return fail(std::move(s).error());
+    if (uint64_t{stack_base_} + max_height_ > kMaxSlots)
+      return fail(engine::Error{engine::ErrorKind::Limit,
+                                "function " + std::to_string(out_.func_index) + " needs too many slots"});
+  }
+  out_.num_params = np;
+  out_.num_results = static_cast<uint32_t>(type_.results.size());
+  out_.hdr = np;
+  // Results are copied to slot 0.. on return; make sure they fit even in a frame with few slots.
+  out_.frame_size = std::max(stack_base_ + max_height_, out_.num_results);
+  out_.init.assign(fn_.num_locals, 0);
+  out_.init.insert(out_.init.end(), const_values_.begin(), const_values_.end());
+  code_.shrink_to_fit();
+  return Ok{};
+}
+
+}  // namespace
+
+Result<CompiledModule*, engine::Error> compile(const ir::Module& module) {
+  auto code = std::make_unique<CompiledModule>();
+  code->funcs.resize(module.functions.size());
+  const void* const* handlers = handler_table();
+  for (uint32_t i = 0; i < module.functions.size(); ++i) {
+    FunctionCompiler fc(module, i, handlers, code->funcs[i]);
+    if (auto r = fc.run(); !r) return fail(std::move(r).error());
+  }
+  return code.release();
+}
+
+void destroy(CompiledModule* code) { delete code; }
+
+const CompiledFunc* function(const CompiledModule& code, uint32_t defined_index) {
+  return &code.funcs[defined_index];
+}
+
+}  // namespace wasipool::interp

@@ -1,0 +1,804 @@
+// The interpreter's executor: threaded dispatch over the register code of code.h (GCC computed goto,
+// `goto *pc[0]`), an explicit frame stack in ExecState::stack (wasm calls never recurse natively), and
+// traps returned as values. See docs/interpreter.md.
+#include <algorithm>
+#include <atomic>
+#include <bit>
+#include <cmath>
+#include <cstring>
+#include <exception>
+#include <span>
+#include <string>
+
+#include "../runtime/objects.h"
+#include "code.h"
+#include "interp.h"
+#include "numeric.h"
+
+namespace wasipool::interp {
+namespace {
+
+using engine::TrapKind;
+using runtime::FuncInst;
+using runtime::GlobalInst;
+using runtime::InstanceData;
+using runtime::MemoryInst;
+using runtime::StoreState;
+using runtime::TableInst;
+
+// Upper bound of the interpreter stack (slots). With max_call_depth it bounds the memory a runaway
+// recursion can take: past it the guest traps "call stack exhausted" instead of exhausting the host.
+constexpr size_t kMaxStackSlots = size_t{1} << 25;  // 256 MiB
+constexpr size_t kInitialStackSlots = size_t{1} << 14;
+
+inline uint32_t lo(uint64_t w) { return static_cast<uint32_t>(w); }
+inline uint32_t hi(uint64_t w) { return static_cast<uint32_t>(w >> 32); }
+
+// Grows `stack` so that `need` slots fit; false when that would pass the bound.
+bool grow_stack(std::vector<uint64_t>& stack, size_t need) {
+  if (need > kMaxStackSlots) return false;
+  size_t n = std::max({need, stack.size() * 2, kInitialStackSlots});
+  stack.resize(std::min(n, kMaxStackSlots));
+  return true;
+}
+
+engine::Trap make_trap(TrapKind k) { return engine::Trap{k, engine::default_message(k), {}, 0}; }
+
+// Runs `entry`, whose frame is already set up at stack[base] (arguments, header, locals), to its
+// return. With table_out set, only publishes the handler table.
+std::optional<engine::Trap> run(StoreState* store, FuncInst* entry, size_t base, const void* const** table_out) {
+  static const void* const kLabels[] = {
+#define WASIPOOL_OPCODE(Name, Prefix, Code, Text, ImmK, SigK, Align) &&L_##Name,
+#include "../ir/opcodes.def"
+#undef WASIPOOL_OPCODE
+#define WASIPOOL_X(Name) &&L_##Name,
+      WASIPOOL_INTERP_OPS(WASIPOOL_X)
+#undef WASIPOOL_X
+  };
+  static_assert(sizeof(kLabels) / sizeof(kLabels[0]) == static_cast<size_t>(Op::kCount));
+  if (table_out) {
+    *table_out = kLabels;
+    return std::nullopt;
+  }
+
+  runtime::ExecState& ex = store->exec;
+  uint64_t* sbase = ex.stack.data();
+  uint64_t* send = sbase + ex.stack.size();
+  uint64_t* fp = sbase + base;
+  FuncInst* cur = entry;
+  const uint64_t* pc = entry->code->code.data();
+  InstanceData* inst = nullptr;
+  FuncInst* const* funcs = nullptr;
+  GlobalInst* const* globals = nullptr;
+  const uint32_t* type_ids = nullptr;
+  MemoryInst* mem = nullptr;
+  uint8_t* mbase = nullptr;
+  uint64_t msize = 0;
+  const std::atomic<uint32_t>* interrupt = ex.interrupt.get();
+  const uint32_t entry_depth = ex.depth;
+  const uint32_t max_depth = ex.max_call_depth;
+  uint32_t depth = entry_depth;
+  // Call state shared by the call paths.
+  FuncInst* callee = nullptr;
+  uint64_t* nfp = nullptr;
+  const uint64_t* ret_pc = nullptr;
+  const uint64_t* rhdr = nullptr;
+  TrapKind tk = TrapKind::Unreachable;
+  std::optional<engine::Trap> host_trap;
+
+#define LOAD_INSTANCE(i)                                       \
+  do {                                                         \
+    inst = (i);                                                \
+    funcs = inst->funcs.data();                                \
+    globals = inst->globals.data();                            \
+    type_ids = inst->loaded->type_ids.data();                  \
+    mem = inst->memory0;                                       \
+    mbase = mem ? mem->base : nullptr;                         \
+    msize = mem ? mem->size : 0;                               \
+  } while (0)
+#define RELOAD_STACK()                                         \
+  do {                                                         \
+    size_t fp_off_ = static_cast<size_t>(fp - sbase);          \
+    sbase = ex.stack.data();                                   \
+    send = sbase + ex.stack.size();                            \
+    fp = sbase + fp_off_;                                      \
+  } while (0)
+#define NEXT(n)                          \
+  do {                                   \
+    pc += (n);                           \
+    goto *reinterpret_cast<const void*>(pc[0]); \
+  } while (0)
+#define TRAP(k)              \
+  do {                       \
+    tk = TrapKind::k;        \
+    goto trap;               \
+  } while (0)
+
+  LOAD_INSTANCE(entry->instance);
+  NEXT(0);
+
+  // ---- numeric handlers: [dst|a] (unary) or [dst|a][b] (binary) --------------------------------
+#define UNOP(Name, expr)                \
+  L_##Name : {                          \
+    uint64_t w_ = pc[1];                \
+    uint64_t a = fp[hi(w_)];            \
+    fp[lo(w_)] = (expr);                \
+    NEXT(2);                            \
+  }
+#define BINOP(Name, expr)               \
+  L_##Name : {                          \
+    uint64_t w_ = pc[1];                \
+    uint64_t a = fp[hi(w_)];            \
+    uint64_t b = fp[lo(pc[2])];         \
+    fp[lo(w_)] = (expr);                \
+    NEXT(3);                            \
+  }
+#define BINOP_TRAP(Name, check, expr)   \
+  L_##Name : {                          \
+    uint64_t w_ = pc[1];                \
+    uint64_t a = fp[hi(w_)];            \
+    uint64_t b = fp[lo(pc[2])];         \
+    check;                              \
+    fp[lo(w_)] = (expr);                \
+    NEXT(3);                            \
+  }
+#define U32(x) static_cast<uint32_t>(x)
+#define S32(x) static_cast<int32_t>(static_cast<uint32_t>(x))
+#define S64(x) static_cast<int64_t>(x)
+#define B(x) static_cast<uint64_t>(x)
+#define F32(x) num::f32(x)
+#define F64(x) num::f64(x)
+
+  // i32
+  UNOP(I32Eqz, B(U32(a) == 0))
+  BINOP(I32Eq, B(U32(a) == U32(b)))
+  BINOP(I32Ne, B(U32(a) != U32(b)))
+  BINOP(I32LtS, B(S32(a) < S32(b)))
+  BINOP(I32LtU, B(U32(a) < U32(b)))
+  BINOP(I32GtS, B(S32(a) > S32(b)))
+  BINOP(I32GtU, B(U32(a) > U32(b)))
+  BINOP(I32LeS, B(S32(a) <= S32(b)))
+  BINOP(I32LeU, B(U32(a) <= U32(b)))
+  BINOP(I32GeS, B(S32(a) >= S32(b)))
+  BINOP(I32GeU, B(U32(a) >= U32(b)))
+  UNOP(I32Clz, B(std::countl_zero(U32(a))))
+  UNOP(I32Ctz, B(std::countr_zero(U32(a))))
+  UNOP(I32Popcnt, B(std::popcount(U32(a))))
+  BINOP(I32Add, B(U32(a + b)))
+  BINOP(I32Sub, B(U32(a - b)))
+  BINOP(I32Mul, B(U32(U32(a) * U32(b))))
+  // INT_MIN / -1 would fault the host CPU (SIGFPE): trap "integer overflow" before dividing.
+  BINOP_TRAP(I32DivS, if (U32(b) == 0) TRAP(IntegerDivideByZero);
+             if (U32(a) == 0x80000000u && U32(b) == 0xFFFFFFFFu) TRAP(IntegerOverflow), B(U32(S32(a) / S32(b))))
+  BINOP_TRAP(I32DivU, if (U32(b) == 0) TRAP(IntegerDivideByZero), B(U32(a) / U32(b)))
+  // INT_MIN % -1 would fault the host CPU too; its wasm result is 0.
+  BINOP_TRAP(I32RemS, if (U32(b) == 0) TRAP(IntegerDivideByZero),
+             U32(b) == 0xFFFFFFFFu ? 0 : B(U32(S32(a) % S32(b))))
+  BINOP_TRAP(I32RemU, if (U32(b) == 0) TRAP(IntegerDivideByZero), B(U32(a) % U32(b)))
+  BINOP(I32And, B(U32(a & b)))
+  BINOP(I32Or, B(U32(a | b)))
+  BINOP(I32Xor, B(U32(a ^ b)))
+  BINOP(I32Shl, B(U32(U32(a) << (b & 31))))
+  BINOP(I32ShrS, B(U32(S32(a) >> (b & 31))))
+  BINOP(I32ShrU, B(U32(a) >> (b & 31)))
+  BINOP(I32Rotl, B(std::rotl(U32(a), static_cast<int>(b & 31))))
+  BINOP(I32Rotr, B(std::rotr(U32(a), static_cast<int>(b & 31))))
+  // i64
+  UNOP(I64Eqz, B(a == 0))
+  BINOP(I64Eq, B(a == b))
+  BINOP(I64Ne, B(a != b))
+  BINOP(I64LtS, B(S64(a) < S64(b)))
+  BINOP(I64LtU, B(a < b))
+  BINOP(I64GtS, B(S64(a) > S64(b)))
+  BINOP(I64GtU, B(a > b))
+  BINOP(I64LeS, B(S64(a) <= S64(b)))
+  BINOP(I64LeU, B(a <= b))
+  BINOP(I64GeS, B(S64(a) >= S64(b)))
+  BINOP(I64GeU, B(a >= b))
+  UNOP(I64Clz, B(std::countl_zero(a)))
+  UNOP(I64Ctz, B(std::countr_zero(a)))
+  UNOP(I64Popcnt, B(std::popcount(a)))
+  BINOP(I64Add, a + b)
+  BINOP(I64Sub, a - b)
+  BINOP(I64Mul, a * b)
+  BINOP_TRAP(I64DivS, if (b == 0) TRAP(IntegerDivideByZero);
+             if (a == 0x8000000000000000ull && b == ~0ull) TRAP(IntegerOverflow), B(S64(a) / S64(b)))
+  BINOP_TRAP(I64DivU, if (b == 0) TRAP(IntegerDivideByZero), a / b)
+  BINOP_TRAP(I64RemS, if (b == 0) TRAP(IntegerDivideByZero), b == ~0ull ? 0 : B(S64(a) % S64(b)))
+  BINOP_TRAP(I64RemU, if (b == 0) TRAP(IntegerDivideByZero), a % b)
+  BINOP(I64And, a & b)
+  BINOP(I64Or, a | b)
+  BINOP(I64Xor, a ^ b)
+  BINOP(I64Shl, a << (b & 63))
+  BINOP(I64ShrS, B(S64(a) >> (b & 63)))
+  BINOP(I64ShrU, a >> (b & 63))
+  BINOP(I64Rotl, std::rotl(a, static_cast<int>(b & 63)))
+  BINOP(I64Rotr, std::rotr(a, static_cast<int>(b & 63)))
+  // f32 / f64 comparisons (NaN compares false, != true: the C++ operators match the spec)
+  BINOP(F32Eq, B(F32(a) == F32(b)))
+  BINOP(F32Ne, B(F32(a) != F32(b)))
+  BINOP(F32Lt, B(F32(a) < F32(b)))
+  BINOP(F32Gt, B(F32(a) > F32(b)))
+  BINOP(F32Le, B(F32(a) <= F32(b)))
+  BINOP(F32Ge, B(F32(a) >= F32(b)))
+  BINOP(F64Eq, B(F64(a) == F64(b)))
+  BINOP(F64Ne, B(F64(a) != F64(b)))
+  BINOP(F64Lt, B(F64(a) < F64(b)))
+  BINOP(F64Gt, B(F64(a) > F64(b)))
+  BINOP(F64Le, B(F64(a) <= F64(b)))
+  BINOP(F64Ge, B(F64(a) >= F64(b)))
+  // f32 arithmetic; abs/neg/copysign are bit operations so NaN payloads pass through untouched
+  UNOP(F32Abs, a & 0x7FFFFFFFu)
+  UNOP(F32Neg, (a ^ 0x80000000u) & 0xFFFFFFFFu)
+  UNOP(F32Ceil, num::bits(std::ceil(F32(a))))
+  UNOP(F32Floor, num::bits(std::floor(F32(a))))
+  UNOP(F32Trunc, num::bits(std::trunc(F32(a))))
+  UNOP(F32Nearest, num::bits(std::nearbyint(F32(a))))
+  UNOP(F32Sqrt, num::bits(std::sqrt(F32(a))))
+  BINOP(F32Add, num::bits(F32(a) + F32(b)))
+  BINOP(F32Sub, num::bits(F32(a) - F32(b)))
+  BINOP(F32Mul, num::bits(F32(a) * F32(b)))
+  BINOP(F32Div, num::bits(F32(a) / F32(b)))
+  BINOP(F32Min, num::bits(num::fmin(F32(a), F32(b))))
+  BINOP(F32Max, num::bits(num::fmax(F32(a), F32(b))))
+  BINOP(F32Copysign, (a & 0x7FFFFFFFu) | (b & 0x80000000u))
+  // f64 arithmetic
+  UNOP(F64Abs, a & 0x7FFFFFFFFFFFFFFFull)
+  UNOP(F64Neg, a ^ 0x8000000000000000ull)
+  UNOP(F64Ceil, num::bits(std::ceil(F64(a))))
+  UNOP(F64Floor, num::bits(std::floor(F64(a))))
+  UNOP(F64Trunc, num::bits(std::trunc(F64(a))))
+  UNOP(F64Nearest, num::bits(std::nearbyint(F64(a))))
+  UNOP(F64Sqrt, num::bits(std::sqrt(F64(a))))
+  BINOP(F64Add, num::bits(F64(a) + F64(b)))
+  BINOP(F64Sub, num::bits(F64(a) - F64(b)))
+  BINOP(F64Mul, num::bits(F64(a) * F64(b)))
+  BINOP(F64Div, num::bits(F64(a) / F64(b)))
+  BINOP(F64Min, num::bits(num::fmin(F64(a), F64(b))))
+  BINOP(F64Max, num::bits(num::fmax(F64(a), F64(b))))
+  BINOP(F64Copysign, (a & 0x7FFFFFFFFFFFFFFFull) | (b & 0x8000000000000000ull))
+  // conversions
+  UNOP(I32WrapI64, B(U32(a)))
+  UNOP(I64ExtendI32S, B(S64(S32(a))))
+  UNOP(I64ExtendI32U, B(U32(a)))
+  UNOP(F32ConvertI32S, num::bits(static_cast<float>(S32(a))))
+  UNOP(F32ConvertI32U, num::bits(static_cast<float>(U32(a))))
+  UNOP(F32ConvertI64S, num::bits(static_cast<float>(S64(a))))
+  UNOP(F32ConvertI64U, num::bits(static_cast<float>(a)))  // one correctly rounded conversion
+  UNOP(F32DemoteF64, num::bits(static_cast<float>(F64(a))))
+  UNOP(F64ConvertI32S, num::bits(static_cast<double>(S32(a))))
+  UNOP(F64ConvertI32U, num::bits(static_cast<double>(U32(a))))
+  UNOP(F64ConvertI64S, num::bits(static_cast<double>(S64(a))))
+  UNOP(F64ConvertI64U, num::bits(static_cast<double>(a)))
+  UNOP(F64PromoteF32, num::bits(static_cast<double>(F32(a))))
+  UNOP(I32ReinterpretF32, B(U32(a)))
+  UNOP(I64ReinterpretF64, a)
+  UNOP(F32ReinterpretI32, B(U32(a)))
+  UNOP(F64ReinterpretI64, a)
+  UNOP(I32Extend8S, B(U32(static_cast<int32_t>(static_cast<int8_t>(a)))))
+  UNOP(I32Extend16S, B(U32(static_cast<int32_t>(static_cast<int16_t>(a)))))
+  UNOP(I64Extend8S, B(static_cast<int64_t>(static_cast<int8_t>(a))))
+  UNOP(I64Extend16S, B(static_cast<int64_t>(static_cast<int16_t>(a))))
+  UNOP(I64Extend32S, B(static_cast<int64_t>(static_cast<int32_t>(a))))
+  UNOP(I32TruncSatF32S, B(num::sat_i32_s(F32(a))))
+  UNOP(I32TruncSatF32U, B(num::sat_i32_u(F32(a))))
+  UNOP(I32TruncSatF64S, B(num::sat_i32_s(F64(a))))
+  UNOP(I32TruncSatF64U, B(num::sat_i32_u(F64(a))))
+  UNOP(I64TruncSatF32S, num::sat_i64_s(F32(a)))
+  UNOP(I64TruncSatF32U, num::sat_i64_u(F32(a)))
+  UNOP(I64TruncSatF64S, num::sat_i64_s(F64(a)))
+  UNOP(I64TruncSatF64U, num::sat_i64_u(F64(a)))
+  UNOP(RefIsNull, B(a == 0))
+
+  // Trapping truncation: NaN -> "invalid conversion to integer", out of range -> "integer overflow".
+#define TRUNC(Name, fn, T, conv)                   \
+  L_##Name : {                                     \
+    uint64_t w_ = pc[1];                           \
+    T r_ = 0;                                      \
+    int st_ = num::fn(conv(fp[hi(w_)]), r_);       \
+    if (st_ == 1) TRAP(InvalidConversion);         \
+    if (st_ == 2) TRAP(IntegerOverflow);           \
+    fp[lo(w_)] = r_;                               \
+    NEXT(2);                                       \
+  }
+  TRUNC(I32TruncF32S, trunc_i32_s, uint32_t, F32)
+  TRUNC(I32TruncF32U, trunc_i32_u, uint32_t, F32)
+  TRUNC(I32TruncF64S, trunc_i32_s, uint32_t, F64)
+  TRUNC(I32TruncF64U, trunc_i32_u, uint32_t, F64)
+  TRUNC(I64TruncF32S, trunc_i64_s, uint64_t, F32)
+  TRUNC(I64TruncF32U, trunc_i64_u, uint64_t, F32)
+  TRUNC(I64TruncF64S, trunc_i64_s, uint64_t, F64)
+  TRUNC(I64TruncF64U, trunc_i64_u, uint64_t, F64)
+
+  // ---- memory: [dst|addr][offset] loads, [addr|value][offset] stores ------------------------------
+  // The bounds check: addr (u32) + offset (u32) + size is computed in 64 bits, so it cannot wrap, and
+  // must not pass the current memory size — a guest can never read or write outside its memory.
+#define LOAD(Name, T, conv)                                        \
+  L_##Name : {                                                     \
+    uint64_t w_ = pc[1];                                           \
+    uint64_t ea_ = uint64_t{U32(fp[hi(w_)])} + pc[2];              \
+    if (ea_ + sizeof(T) > msize) TRAP(MemoryOutOfBounds);          \
+    T v_;                                                          \
+    std::memcpy(&v_, mbase + ea_, sizeof(T));                      \
+    fp[lo(w_)] = conv(v_);                                         \
+    NEXT(3);                                                       \
+  }
+#define STORE(Name, T)                                             \
+  L_##Name : {                                                     \
+    uint64_t w_ = pc[1];                                           \
+    uint64_t ea_ = uint64_t{U32(fp[lo(w_)])} + pc[2];              \
+    if (ea_ + sizeof(T) > msize) TRAP(MemoryOutOfBounds);          \
+    T v_ = static_cast<T>(fp[hi(w_)]);                             \
+    std::memcpy(mbase + ea_, &v_, sizeof(T));                      \
+    NEXT(3);                                                       \
+  }
+#define ZX(v) static_cast<uint64_t>(v)
+#define SX32(v) B(U32(static_cast<int32_t>(v)))
+#define SX64(v) B(static_cast<int64_t>(v))
+  LOAD(I32Load, uint32_t, ZX)
+  LOAD(I64Load, uint64_t, ZX)
+  LOAD(F32Load, uint32_t, ZX)
+  LOAD(F64Load, uint64_t, ZX)
+  LOAD(I32Load8S, int8_t, SX32)
+  LOAD(I32Load8U, uint8_t, ZX)
+  LOAD(I32Load16S, int16_t, SX32)
+  LOAD(I32Load16U, uint16_t, ZX)
+  LOAD(I64Load8S, int8_t, SX64)
+  LOAD(I64Load8U, uint8_t, ZX)
+  LOAD(I64Load16S, int16_t, SX64)
+  LOAD(I64Load16U, uint16_t, ZX)
+  LOAD(I64Load32S, int32_t, SX64)
+  LOAD(I64Load32U, uint32_t, ZX)
+  STORE(I32Store, uint32_t)
+  STORE(I64Store, uint64_t)
+  STORE(F32Store, uint32_t)
+  STORE(F64Store, uint64_t)
+  STORE(I32Store8, uint8_t)
+  STORE(I32Store16, uint16_t)
+  STORE(I64Store8, uint8_t)
+  STORE(I64Store16, uint16_t)
+  STORE(I64Store32, uint32_t)
+
+L_MemorySize : {
+  fp[lo(pc[1])] = msize / ir::kPageSize;
+  NEXT(2);
+}
+L_MemoryGrow : {
+  uint64_t w = pc[1];
+  int64_t r = mem->grow(U32(fp[hi(w)]));
+  msize = mem->size;
+  fp[lo(w)] = B(U32(static_cast<int32_t>(r)));  // -1 on failure
+  NEXT(2);
+}
+L_MemoryInit : {  // [d|s][n|data]
+  uint64_t w1 = pc[1], w2 = pc[2];
+  uint64_t d = U32(fp[lo(w1)]), s = U32(fp[hi(w1)]), n = U32(fp[lo(w2)]);
+  std::span<const uint8_t> seg = inst->datas[hi(w2)];
+  // Both ranges are checked in 64 bits before any byte moves: no partial write, no read past the segment.
+  if (s + n > seg.size() || d + n > msize) TRAP(MemoryOutOfBounds);
+  if (n) std::memcpy(mbase + d, seg.data() + s, n);
+  NEXT(3);
+}
+L_DataDrop : {
+  inst->datas[lo(pc[1])] = {};
+  NEXT(2);
+}
+L_MemoryCopy : {  // [d|s][n]
+  uint64_t w1 = pc[1];
+  uint64_t d = U32(fp[lo(w1)]), s = U32(fp[hi(w1)]), n = U32(fp[lo(pc[2])]);
+  // Source and destination both checked (64-bit sums) before the move; memmove handles overlap.
+  if (s + n > msize || d + n > msize) TRAP(MemoryOutOfBounds);
+  if (n) std::memmove(mbase + d, mbase + s, n);
+  NEXT(3);
+}
+L_MemoryFill : {  // [d|value][n]
+  uint64_t w1 = pc[1];
+  uint64_t d = U32(fp[lo(w1)]), n = U32(fp[lo(pc[2])]);
+  // The whole destination range is checked (64-bit sum) before the first byte is written.
+  if (d + n > msize) TRAP(MemoryOutOfBounds);
+  if (n) std::memset(mbase + d, static_cast<int>(fp[hi(w1)] & 0xFF), n);
+  NEXT(3);
+}
+
+  // ---- variables, references, tables ------------------------------------------------------------
+L_Copy : {
+  uint64_t w = pc[1];
+  fp[lo(w)] = fp[hi(w)];
+  NEXT(2);
+}
+L_GlobalGet : {
+  uint64_t w = pc[1];
+  fp[lo(w)] = globals[hi(w)]->value;
+  NEXT(2);
+}
+L_GlobalSet : {
+  uint64_t w = pc[1];
+  globals[hi(w)]->value = fp[lo(w)];
+  NEXT(2);
+}
+L_SelectOp : {  // [dst|a][b|cond]
+  uint64_t w1 = pc[1], w2 = pc[2];
+  fp[lo(w1)] = U32(fp[hi(w2)]) ? fp[hi(w1)] : fp[lo(w2)];
+  NEXT(3);
+}
+L_RefFunc : {
+  uint64_t w = pc[1];
+  fp[lo(w)] = reinterpret_cast<uint64_t>(funcs[hi(w)]);
+  NEXT(2);
+}
+L_TableGet : {  // [dst|i][table]
+  uint64_t w = pc[1];
+  TableInst* t = inst->tables[lo(pc[2])];
+  uint64_t i = U32(fp[hi(w)]);
+  if (i >= t->elems.size()) TRAP(TableOutOfBounds);  // guest index checked against the table's size
+  fp[lo(w)] = t->elems[i];
+  NEXT(3);
+}
+L_TableSet : {  // [i|v][table]
+  uint64_t w = pc[1];
+  TableInst* t = inst->tables[lo(pc[2])];
+  uint64_t i = U32(fp[lo(w)]);
+  if (i >= t->elems.size()) TRAP(TableOutOfBounds);  // guest index checked against the table's size
+  t->elems[i] = fp[hi(w)];
+  NEXT(3);
+}
+L_TableSize : {
+  uint64_t w = pc[1];
+  fp[lo(w)] = inst->tables[hi(w)]->elems.size();
+  NEXT(2);
+}
+L_TableGrow : {  // [dst|init][n|table]
+  uint64_t w1 = pc[1], w2 = pc[2];
+  int64_t r = inst->tables[hi(w2)]->grow(U32(fp[lo(w2)]), fp[hi(w1)]);
+  fp[lo(w1)] = B(U32(static_cast<int32_t>(r)));
+  NEXT(3);
+}
+L_TableFill : {  // [i|v][n|table]
+  uint64_t w1 = pc[1], w2 = pc[2];
+  TableInst* t = inst->tables[hi(w2)];
+  uint64_t i = U32(fp[lo(w1)]), n = U32(fp[lo(w2)]);
+  if (i + n > t->elems.size()) TRAP(TableOutOfBounds);  // 64-bit sum: checked before any write
+  std::fill_n(t->elems.begin() + static_cast<ptrdiff_t>(i), n, fp[hi(w1)]);
+  NEXT(3);
+}
+L_TableCopy : {  // [d|s][n|dst table][src table]
+  uint64_t w1 = pc[1], w2 = pc[2];
+  TableInst* td = inst->tables[hi(w2)];
+  TableInst* ts = inst->tables[lo(pc[3])];
+  uint64_t d = U32(fp[lo(w1)]), s = U32(fp[hi(w1)]), n = U32(fp[lo(w2)]);
+  // Both ranges checked (64-bit sums) before anything moves.
+  if (s + n > ts->elems.size() || d + n > td->elems.size()) TRAP(TableOutOfBounds);
+  if (n) std::memmove(td->elems.data() + d, ts->elems.data() + s, n * sizeof(uint64_t));
+  NEXT(4);
+}
+L_TableInit : {  // [d|s][n|elem][table]
+  uint64_t w1 = pc[1], w2 = pc[2];
+  TableInst* t = inst->tables[lo(pc[3])];
+  const std::vector<uint64_t>& seg = inst->elems[hi(w2)];
+  uint64_t d = U32(fp[lo(w1)]), s = U32(fp[hi(w1)]), n = U32(fp[lo(w2)]);
+  // Segment and table ranges checked (64-bit sums) before anything is written.
+  if (s + n > seg.size() || d + n > t->elems.size()) TRAP(TableOutOfBounds);
+  if (n) std::memcpy(t->elems.data() + d, seg.data() + s, n * sizeof(uint64_t));
+  NEXT(4);
+}
+L_ElemDrop : {
+  inst->elems[lo(pc[1])].clear();
+  NEXT(2);
+}
+
+  // ---- control ------------------------------------------------------------------------------------
+L_Unreachable:
+  TRAP(Unreachable);
+L_LoopCheck:
+  if (interrupt->load(std::memory_order_relaxed)) TRAP(Interrupted);
+  NEXT(1);
+L_Jump:
+  pc += static_cast<int32_t>(lo(pc[1]));
+  NEXT(0);
+L_BrCopy1 : {  // [off][src|dst]
+  uint64_t w = pc[2];
+  fp[hi(w)] = fp[lo(w)];
+  pc += static_cast<int32_t>(lo(pc[1]));
+  NEXT(0);
+}
+L_BrCopyN : {  // [off][src|dst][n]
+  uint64_t w = pc[2];
+  std::memmove(fp + hi(w), fp + lo(w), pc[3] * sizeof(uint64_t));
+  pc += static_cast<int32_t>(lo(pc[1]));
+  NEXT(0);
+}
+#define BR_IF1(Name, cond)                                         \
+  L_##Name : {                                                     \
+    uint64_t w_ = pc[1];                                           \
+    uint64_t a = fp[hi(w_)];                                       \
+    if (cond) {                                                    \
+      pc += static_cast<int32_t>(lo(w_));                          \
+      NEXT(0);                                                     \
+    }                                                              \
+    NEXT(2);                                                       \
+  }
+#define BR_IF2(Name, cond)                                         \
+  L_##Name : {                                                     \
+    uint64_t w_ = pc[2];                                           \
+    uint64_t a = fp[lo(w_)];                                       \
+    uint64_t b = fp[hi(w_)];                                       \
+    if (cond) {                                                    \
+      pc += static_cast<int32_t>(lo(pc[1]));                       \
+      NEXT(0);                                                     \
+    }                                                              \
+    NEXT(3);                                                       \
+  }
+  BR_IF1(BrNez, U32(a) != 0)
+  BR_IF1(BrEqz, U32(a) == 0)
+  BR_IF1(BrI64Nez, a != 0)
+  BR_IF1(BrI64Eqz, a == 0)
+  BR_IF2(BrI32Eq, U32(a) == U32(b))
+  BR_IF2(BrI32Ne, U32(a) != U32(b))
+  BR_IF2(BrI32LtS, S32(a) < S32(b))
+  BR_IF2(BrI32LtU, U32(a) < U32(b))
+  BR_IF2(BrI32GtS, S32(a) > S32(b))
+  BR_IF2(BrI32GtU, U32(a) > U32(b))
+  BR_IF2(BrI32LeS, S32(a) <= S32(b))
+  BR_IF2(BrI32LeU, U32(a) <= U32(b))
+  BR_IF2(BrI32GeS, S32(a) >= S32(b))
+  BR_IF2(BrI32GeU, U32(a) >= U32(b))
+  BR_IF2(BrI64Eq, a == b)
+  BR_IF2(BrI64Ne, a != b)
+  BR_IF2(BrI64LtS, S64(a) < S64(b))
+  BR_IF2(BrI64LtU, a < b)
+  BR_IF2(BrI64GtS, S64(a) > S64(b))
+  BR_IF2(BrI64GtU, a > b)
+  BR_IF2(BrI64LeS, S64(a) <= S64(b))
+  BR_IF2(BrI64LeU, a <= b)
+  BR_IF2(BrI64GeS, S64(a) >= S64(b))
+  BR_IF2(BrI64GeU, a >= b)
+L_BrTableOp : {  // [idx|n][src|count] then count+1 words [off|dst]
+  uint64_t w1 = pc[1], w2 = pc[2];
+  uint32_t i = U32(fp[lo(w1)]);
+  uint32_t count = hi(w2);
+  if (i > count) i = count;  // out-of-range indices take the default (the last entry)
+  uint64_t e = pc[3 + i];
+  uint32_t n = hi(w1), src = lo(w2), dst = hi(e);
+  if (n && src != dst) std::memmove(fp + dst, fp + src, n * sizeof(uint64_t));
+  pc += static_cast<int32_t>(lo(e));
+  NEXT(0);
+}
+
+  // ---- returns: results go to slot 0.. of the returning frame, where the caller expects them -----
+L_Ret0 : {
+  rhdr = fp + lo(pc[1]);
+  goto do_return;
+}
+L_Ret1 : {
+  uint64_t w = pc[1];
+  rhdr = fp + lo(w);
+  uint64_t v = fp[hi(w)];
+  const uint64_t* rp = reinterpret_cast<const uint64_t*>(rhdr[0]);
+  uint64_t coff = rhdr[1];
+  FuncInst* caller = reinterpret_cast<FuncInst*>(rhdr[2]);
+  fp[0] = v;  // may overwrite the header (a function without parameters): it was read above
+  if (depth == entry_depth) goto done;
+  --depth;
+  pc = rp;
+  fp = sbase + coff;
+  cur = caller;
+  if (caller->instance != inst) LOAD_INSTANCE(caller->instance);
+  else msize = mem ? mem->size : 0;  // the callee may have grown the memory
+  NEXT(0);
+}
+L_RetN : {
+  uint64_t w = pc[1];
+  rhdr = fp + lo(w);
+  const uint64_t* rp = reinterpret_cast<const uint64_t*>(rhdr[0]);
+  uint64_t coff = rhdr[1];
+  FuncInst* caller = reinterpret_cast<FuncInst*>(rhdr[2]);
+  std::memmove(fp, fp + hi(w), pc[2] * sizeof(uint64_t));  // downwards: overlap-safe
+  if (depth == entry_depth) goto done;
+  --depth;
+  pc = rp;
+  fp = sbase + coff;
+  cur = caller;
+  if (caller->instance != inst) LOAD_INSTANCE(caller->instance);
+  else msize = mem ? mem->size : 0;
+  NEXT(0);
+}
+do_return : {
+  if (depth == entry_depth) goto done;
+  --depth;
+  pc = reinterpret_cast<const uint64_t*>(rhdr[0]);
+  FuncInst* caller = reinterpret_cast<FuncInst*>(rhdr[2]);
+  fp = sbase + rhdr[1];
+  cur = caller;
+  if (caller->instance != inst) LOAD_INSTANCE(caller->instance);
+  else msize = mem ? mem->size : 0;
+  NEXT(0);
+}
+
+  // ---- calls ----------------------------------------------------------------------------------------
+L_CallOp : {  // [func|args]
+  uint64_t w = pc[1];
+  callee = funcs[lo(w)];
+  nfp = fp + hi(w);
+  ret_pc = pc + 2;
+  goto do_call;
+}
+L_CallIndirectOp : {  // [table|type][idx|args]
+  uint64_t w1 = pc[1], w2 = pc[2];
+  TableInst* t = inst->tables[lo(w1)];
+  uint64_t i = U32(fp[lo(w2)]);
+  if (i >= t->elems.size()) TRAP(UndefinedElement);  // guest index checked against the table's size
+  callee = reinterpret_cast<FuncInst*>(t->elems[i]);
+  if (!callee) TRAP(UninitializedElement);
+  // Canonical type ids: one compare, valid across modules; a mismatch would misread the frame.
+  if (callee->type_id != type_ids[hi(w1)]) TRAP(IndirectCallTypeMismatch);
+  nfp = fp + hi(w2);
+  ret_pc = pc + 3;
+  goto do_call;
+}
+do_call : {
+  const CompiledFunc* cf = callee->code;
+  if (!cf) goto host_call;
+  // Bounded recursion: the frame stack lives in ExecState::stack, never on the native stack.
+  if (depth >= max_depth) TRAP(CallStackExhausted);
+  if (nfp + cf->frame_size > send) {
+    size_t nfp_off = static_cast<size_t>(nfp - sbase);
+    if (!grow_stack(ex.stack, nfp_off + cf->frame_size)) TRAP(CallStackExhausted);
+    RELOAD_STACK();
+    nfp = sbase + nfp_off;
+  }
+  uint64_t* h = nfp + cf->hdr;
+  h[0] = reinterpret_cast<uint64_t>(ret_pc);
+  h[1] = static_cast<uint64_t>(fp - sbase);
+  h[2] = reinterpret_cast<uint64_t>(cur);
+  if (!cf->init.empty()) std::memcpy(h + kHeaderSlots, cf->init.data(), cf->init.size() * sizeof(uint64_t));
+  ++depth;
+  fp = nfp;
+  cur = callee;
+  pc = cf->code.data();
+  if (callee->instance != inst) LOAD_INSTANCE(callee->instance);
+  if (interrupt->load(std::memory_order_relaxed)) TRAP(Interrupted);
+  NEXT(0);
+}
+host_call : {
+  const ir::FuncType& ft = *callee->type;
+  size_t np = ft.params.size(), nr = ft.results.size();
+  uint64_t small_args[16], small_res[16];
+  std::vector<uint64_t> big_args, big_res;
+  uint64_t* args = small_args;
+  uint64_t* res = small_res;
+  if (np > 16) {
+    big_args.resize(np);
+    args = big_args.data();
+  }
+  if (nr > 16) {
+    big_res.resize(nr);
+    res = big_res.data();
+  }
+  std::copy(nfp, nfp + np, args);
+  // A host function may call back into wasm: that call starts above this frame, and may move the
+  // stack, so only offsets survive the call.
+  size_t nfp_off = static_cast<size_t>(nfp - sbase);
+  size_t saved_top = ex.stack_top;
+  ex.stack_top = static_cast<size_t>(fp - sbase) + cur->code->frame_size;
+  ex.depth = depth;
+  engine::Caller caller(store->owner, inst->handle.get());
+  engine::HostResult hr;
+  try {
+    hr = (*callee->host)(caller, std::span<const uint64_t>(args, np), std::span<uint64_t>(res, nr));
+  } catch (const std::exception& e) {
+    hr = engine::Trap::host(std::string("host function threw: ") + e.what());
+  } catch (...) {
+    hr = engine::Trap::host("host function threw");
+  }
+  ex.stack_top = saved_top;
+  ex.depth = entry_depth;
+  RELOAD_STACK();
+  msize = mem ? mem->size : 0;  // the host (or wasm it called) may have grown the memory
+  if (hr) {
+    host_trap = std::move(hr);
+    goto trap;
+  }
+  std::copy(res, res + nr, sbase + nfp_off);
+  pc = ret_pc;
+  NEXT(0);
+}
+
+  // Never emitted: wasm control/variable opcodes are compiled into the instructions above.
+L_Block:
+L_Loop:
+L_If:
+L_Else:
+L_End:
+L_Br:
+L_BrIf:
+L_BrTable:
+L_Return:
+L_Call:
+L_CallIndirect:
+L_Drop:
+L_Select:
+L_SelectT:
+L_LocalGet:
+L_LocalSet:
+L_LocalTee:
+L_I32Const:
+L_I64Const:
+L_F32Const:
+L_F64Const:
+L_RefNull:
+L_Nop:
+  host_trap = engine::Trap::host("interpreter: invalid internal instruction");
+  goto trap;
+
+trap : {
+  engine::Trap t = host_trap ? std::move(*host_trap) : make_trap(tk);
+  // Backtrace from the frame headers, innermost first.
+  std::vector<uint32_t> frames;
+  uint64_t* f = fp;
+  FuncInst* c = cur;
+  frames.push_back(c->index);
+  for (uint32_t d = depth; d > entry_depth; --d) {
+    const uint64_t* hdr = f + c->code->hdr;
+    c = reinterpret_cast<FuncInst*>(hdr[2]);
+    f = sbase + hdr[1];
+    frames.push_back(c->index);
+  }
+  // A trap raised by wasm code re-entered from a host function already holds the inner frames.
+  t.backtrace.insert(t.backtrace.end(), frames.begin(), frames.end());
+  ex.depth = entry_depth;
+  return t;
+}
+done:
+  ex.depth = entry_depth;
+  return std::nullopt;
+
+#undef LOAD_INSTANCE
+#undef RELOAD_STACK
+#undef NEXT
+#undef TRAP
+}
+
+}  // namespace
+
+const void* const* handler_table() {
+  const void* const* table = nullptr;
+  (void)run(nullptr, nullptr, 0, &table);
+  return table;
+}
+
+std::optional<engine::Trap> invoke(runtime::StoreState& store, runtime::FuncInst* f, uint64_t* slots) {
+  runtime::ExecState& ex = store.exec;
+  const CompiledFunc* cf = f->code;
+  if (ex.interrupt->load(std::memory_order_relaxed)) {
+    engine::Trap t = make_trap(TrapKind::Interrupted);
+    t.backtrace.push_back(f->index);
+    return t;
+  }
+  if (ex.depth >= ex.max_call_depth) {
+    engine::Trap t = make_trap(TrapKind::CallStackExhausted);
+    t.backtrace.push_back(f->index);
+    return t;
+  }
+  size_t base = ex.stack_top;
+  if (base + cf->frame_size > ex.stack.size() && !grow_stack(ex.stack, base + cf->frame_size)) {
+    engine::Trap t = make_trap(TrapKind::CallStackExhausted);
+    t.backtrace.push_back(f->index);
+    return t;
+  }
+  uint64_t* fp = ex.stack.data() + base;
+  std::copy(slots, slots + cf->num_params, fp);
+  uint64_t* h = fp + cf->hdr;
+  h[0] = h[1] = h[2] = 0;  // the entry frame returns to invoke, not through its header
+  if (!cf->init.empty()) std::memcpy(h + kHeaderSlots, cf->init.data(), cf->init.size() * sizeof(uint64_t));
+
+  size_t saved_top = ex.stack_top;
+  uint32_t saved_depth = ex.depth;
+  ex.depth = saved_depth + 1;
+  std::optional<engine::Trap> r = run(&store, f, base, nullptr);
+  ex.depth = saved_depth;
+  ex.stack_top = saved_top;
+  if (!r) std::copy(ex.stack.data() + base, ex.stack.data() + base + cf->num_results, slots);
+  return r;
+}
+
+}  // namespace wasipool::interp
