@@ -4,6 +4,10 @@ SHELL := /bin/bash
 BUILD ?= build
 BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
+# The fuzz build is a separate clang build dir (libFuzzer + ASan/UBSan); seeds come from $(BUILD).
+FUZZ_BUILD ?= $(BUILD)-fuzz
+FUZZ_SECONDS ?= 600
+FUZZ_SMOKE_SECONDS ?= 60
 
 # Debian packages and why (see README "Dependencies").
 PACKAGES := build-essential cmake ninja-build clang lld-14 libclang-rt-14-dev \
@@ -30,6 +34,7 @@ build: deps $(BUILD)/build.ninja
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	FUZZ_SEED=1 FUZZ_JOBS=$(JOBS) fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SMOKE_SECONDS) $(BUILD)
 
 demo: build
 	$(BUILD)/wasipool run $(BUILD)/examples/hello.wasm -- demo
@@ -37,9 +42,9 @@ demo: build
 bench: build
 	bench/run.sh $(BUILD)
 
-fuzz: deps
-	$(MAKE) -C . fuzz-build
-	fuzz/run.sh $(or $(SECONDS_TO_RUN),600)
+# `make fuzz FUZZ_SECONDS=1800`; FUZZ_CALL=1 also runs exported functions (see fuzz/fuzz_load.cpp).
+fuzz: build
+	FUZZ_JOBS=$(JOBS) FUZZ_CALL=$(FUZZ_CALL) fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(BUILD)
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(FUZZ_BUILD)
