@@ -44,6 +44,16 @@ inline F fmax(F a, F b) {
   return a > b ? a : b;
 }
 
+// Rounding: libm may hand a signalling NaN back unchanged; wasm wants an arithmetic (quiet) NaN.
+template <class F>
+inline F fceil(F a) { return a != a ? a + a : std::ceil(a); }
+template <class F>
+inline F ffloor(F a) { return a != a ? a + a : std::floor(a); }
+template <class F>
+inline F ftrunc(F a) { return a != a ? a + a : std::trunc(a); }
+template <class F>
+inline F fnearest(F a) { return a != a ? a + a : std::nearbyint(a); }  // ties to even (default mode)
+
 // Truncation to integer. Inputs are widened to double, which is exact for f32 and f64, so the range
 // tests below are exact. Returns 0 on success, 1 for NaN (invalid conversion), 2 for out of range
 // (integer overflow).
