@@ -67,10 +67,12 @@ Result<engine::Instance*, engine::Error> instantiate(StoreState& store, std::sha
     }
   }
 
-  // Defined functions share the module's compiled code.
+  // Defined functions share the module's compiled code; they live in one array per instance (not one
+  // store allocation each), which keeps instantiation of large modules cheap.
+  if (!m.functions.empty()) inst.defined_funcs = std::make_unique<FuncInst[]>(m.functions.size());
   for (uint32_t i = 0; i < m.functions.size(); ++i) {
     const ir::Function& fn = m.functions[i];
-    FuncInst& f = store.funcs.emplace_back();
+    FuncInst& f = inst.defined_funcs[i];
     f.type_id = lm.type_ids[fn.type];
     f.type = &m.types[fn.type];
     f.instance = &inst;

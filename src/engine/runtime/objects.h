@@ -83,6 +83,7 @@ struct InstanceData {
   std::shared_ptr<const engine::Module> module;
   const LoadedModule* loaded = nullptr;
   std::vector<FuncInst*> funcs;
+  std::unique_ptr<FuncInst[]> defined_funcs;     // this instance's own functions: one allocation
   std::vector<TableInst*> tables;
   std::vector<MemoryInst*> memories;
   std::vector<GlobalInst*> globals;
