@@ -1,5 +1,5 @@
 // Context construction (preopens, stdio, listening sockets), the fd table and errno mapping.
-#include "context.h"
+#include "wasi.h"
 
 #include <fcntl.h>
 #include <signal.h>

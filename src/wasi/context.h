@@ -12,7 +12,6 @@
 #include <vector>
 
 #include "abi.h"
-#include "wasi.h"
 
 namespace wasipool::wasi {
 

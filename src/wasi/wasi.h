@@ -25,6 +25,7 @@ struct Config {
 };
 
 // Per-instance WASI state. Owns its host descriptors (closes them on destruction, except stdio).
+// Defined in context.h (included here so callers can destroy the unique_ptr make_context returns).
 class Context;
 
 // Opens the preopens (each must be an existing directory). Error: a one-line message naming the path.
@@ -35,3 +36,5 @@ Result<std::unique_ptr<Context>, std::string> make_context(Config config);
 void add_to_linker(engine::Linker& linker, Context& ctx);
 
 }  // namespace wasipool::wasi
+
+#include "context.h"
