@@ -85,6 +85,15 @@
 (assert_return (invoke "f64.div" (f64.const -nan) (f64.const 1)) (f64.const nan:canonical))
 (assert_return (invoke "f32.nearest" (f32.const nan:0x200000)) (f32.const nan:arithmetic))
 (assert_return (invoke "f64.floor" (f64.const nan)) (f64.const nan:canonical))
+;; rounding a signalling NaN must quiet it (libm may hand it back untouched)
+(assert_return (invoke "f32.floor" (f32.const nan:0x200000)) (f32.const nan:arithmetic))
+(assert_return (invoke "f32.ceil" (f32.const -nan:0x1)) (f32.const nan:arithmetic))
+(assert_return (invoke "f32.trunc" (f32.const nan:0x200000)) (f32.const nan:arithmetic))
+(assert_return (invoke "f64.floor" (f64.const nan:0x4000000000000)) (f64.const nan:arithmetic))
+(assert_return (invoke "f64.ceil" (f64.const -nan:0x1)) (f64.const nan:arithmetic))
+(assert_return (invoke "f64.trunc" (f64.const nan:0x4000000000000)) (f64.const nan:arithmetic))
+(assert_return (invoke "f64.nearest" (f64.const -nan:0x4000000000000)) (f64.const nan:arithmetic))
+(assert_return (invoke "f32.sqrt" (f32.const nan:0x200000)) (f32.const nan:arithmetic))
 
 ;; min/max: -0 < +0, and any NaN operand gives NaN
 (assert_return (invoke "f32.min" (f32.const 0) (f32.const -0)) (f32.const -0))
