@@ -33,7 +33,7 @@ using spectest::ScriptValue;
 struct Options {
   std::string json_path;
   bool verbose = false;
-  bool strict = false;         // also require the engine's error kind to match the assertion
+  bool strict = false;         // also require the error kind and wording to match the assertion
   unsigned timeout_ms = 20000; // per command; a hung guest is interrupted, not waited for forever
 };
 
@@ -315,6 +315,12 @@ class Runner {
 
   enum class Expect { Malformed, Invalid, Unlinkable, Uninstantiable };
 
+  // --strict: the error kind is the expected one and the message contains the script's text (the
+  // engine adds context such as "in function 3 at offset 0x1a" around the spec's wording).
+  static bool strict_error_matches(const engine::Error& e, engine::ErrorKind want, const std::string& text) {
+    return e.kind == want && e.message.find(text) != std::string::npos;
+  }
+
   Outcome on_assert_module(const json& cmd, Expect expect) {
     if (is_text_module(cmd)) return Outcome::Skip;
     const std::string text = cmd.value("text", std::string());
@@ -326,9 +332,9 @@ class Runner {
       }
       const engine::ErrorKind want =
           expect == Expect::Malformed ? engine::ErrorKind::Malformed : engine::ErrorKind::Invalid;
-      // Where the spec draws the malformed/invalid line is subtle and wabt does not check it either;
-      // --strict makes it count.
-      if (opts_.strict && loaded.error().kind != want)
+      // Where the spec draws the malformed/invalid line is subtle, and wabt checks neither the kind
+      // nor the wording; --strict makes both count.
+      if (opts_.strict && !strict_error_matches(loaded.error(), want, text))
         return fail("expected " + std::string(engine::name_of(want)) + " (\"" + text + "\"), got " +
                     describe(loaded.error()));
       if (opts_.verbose)
@@ -344,7 +350,7 @@ class Runner {
                   (expect == Expect::Unlinkable ? "unlinkable" : "uninstantiable") + " (\"" + text + "\")");
     const engine::ErrorKind want =
         expect == Expect::Unlinkable ? engine::ErrorKind::Unlinkable : engine::ErrorKind::Uninstantiable;
-    if (opts_.strict && inst.error().kind != want)
+    if (opts_.strict && !strict_error_matches(inst.error(), want, text))
       return fail("expected " + std::string(engine::name_of(want)) + " (\"" + text + "\"), got " +
                   describe(inst.error()));
     return Outcome::Pass;
@@ -370,7 +376,8 @@ void usage(FILE* out) {
       "  Runs a spec-test script produced by wast2json. Prints one line per failure and\n"
       "  'N/M tests passed.'; exits 0 only if every command passed.\n"
       "  --verbose    print skipped commands and spectest.print* calls\n"
-      "  --strict     also require malformed/invalid/unlinkable/uninstantiable error kinds to match\n"
+      "  --strict     also require the error kind and wording of malformed/invalid/unlinkable/\n"
+      "               uninstantiable modules to match the script\n"
       "  --timeout=MS interrupt any single command after MS milliseconds (default 20000)\n",
       out);
 }

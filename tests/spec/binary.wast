@@ -51,11 +51,11 @@
 
 ;; Section framing and order.
 (assert_malformed (module binary "\00asm\01\00\00\00" "\7f\00") "malformed section id")
-(assert_malformed (module binary "\00asm\01\00\00\00" "\01\05\01\60\00\00") "unexpected end")
+(assert_malformed (module binary "\00asm\01\00\00\00" "\01\05\01\60\00\00") "length out of bounds")
 (assert_malformed (module binary "\00asm\01\00\00\00" "\01\02\00\00") "section size mismatch")
 (assert_malformed (module binary "\00asm\01\00\00\00" "\03\01\00" "\01\01\00") "unexpected content after last section")
 (assert_malformed (module binary "\00asm\01\00\00\00" "\01\01\00" "\01\01\00") "unexpected content after last section")
-(assert_malformed (module binary "\00asm\01\00\00\00" "\00\05\08abc") "unexpected end")
+(assert_malformed (module binary "\00asm\01\00\00\00" "\00\04\08abc") "length out of bounds")
 
 ;; LEB128: too many bytes, or unused bits set in the last byte.
 (assert_malformed (module binary "\00asm\01\00\00\00" "\01\06\80\80\80\80\80\00") "integer representation too long")
@@ -130,7 +130,7 @@
     "\00asm\01\00\00\00"
     "\01\04\01\60\00\00" "\03\02\01\00" "\05\03\01\00\01"
     "\0a\0e\01\0c\00\41\00\41\00\41\00\fc\08\00\00\0b"
-    "\0b\04\01\01\00\00")                   ;; memory.init without a data count section
+    "\0b\03\01\01\00")                      ;; memory.init without a data count section
   "data count section required")
 
 ;; Memory limits flags other than 0 and 1 (2 and 3 are the threads proposal's "shared").
@@ -146,7 +146,8 @@
 (assert_invalid
   (module binary
     "\00asm\01\00\00\00"
-    "\01\04\01\60\00\00" "\03\02\01\01")     ;; function of type 1, which does not exist
+    "\01\04\01\60\00\00" "\03\02\01\01"      ;; function of type 1, which does not exist
+    "\0a\04\01\02\00\0b")
   "unknown type")
 (assert_invalid
   (module binary

@@ -155,7 +155,8 @@
 ;; Validation of globals and exports.
 (assert_invalid (module (global i32 (i32.const 0)) (func (global.set 0 (i32.const 1)))) "global is immutable")
 (assert_invalid (module (global i32 (i64.const 0))) "type mismatch")
-(assert_invalid (module (global $a i32 (i32.const 0)) (global i32 (i32.add (global.get $a) (i32.const 1)))) "constant expression required")
+(assert_invalid (module (global i32 (i32.add (i32.const 1) (i32.const 2)))) "constant expression required")
+(assert_invalid (module (global $a i32 (i32.const 0)) (global i32 (global.get $a))) "unknown global")
 (assert_invalid (module (global i32 (global.get 1)) (global i32 (i32.const 0))) "unknown global")
 (assert_invalid (module (func) (export "a" (func 0)) (export "a" (func 0))) "duplicate export name")
 (assert_invalid (module (start 0)) "unknown function")

@@ -147,7 +147,7 @@
   "out of bounds table access")
 
 ;; Validation.
-(assert_invalid (module (func (result funcref) (ref.func 0))) "unknown function")
+(assert_invalid (module (func (result funcref) (ref.func 1))) "unknown function")
 (assert_invalid (module (func $f (result funcref) (ref.func $f))) "undeclared function reference")
 (assert_invalid (module (table 1 externref) (func (table.set 0 (i32.const 0) (ref.null func)))) "type mismatch")
 (assert_invalid (module (func (drop (table.size 0)))) "unknown table")
