@@ -3,7 +3,7 @@
 #
 #   tests/spec/run_public_suite.sh TESTSUITE_DIR [--wasipool BIN] [--out DIR] [--only NAME...]
 #
-# TESTSUITE_DIR is a checkout of github.com/WebAssembly/testsuite (its late-2022 commits convert
+# TESTSUITE_DIR is a checkout of the WebAssembly/testsuite repository (its late-2022 commits convert
 # cleanly with Debian's wast2json 1.0.32). The suite is never part of this repository nor of
 # `make test`: this script only converts its .wast files to JSON (wast2json) and runs them; it builds
 # nothing it did not write. Covered: the core, non-SIMD, non-proposal files, i.e. the top-level
