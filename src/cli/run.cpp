@@ -138,9 +138,19 @@ int report_trap(const engine::Trap& trap, const engine::Module& module, const Op
   if (!trap.backtrace.empty()) {
     std::fputs("wasm backtrace:\n", stderr);
     const ir::Module& m = module.ir();
-    for (size_t i = 0; i < trap.backtrace.size(); ++i) {
-      uint32_t f = trap.backtrace[i];
-      std::fprintf(stderr, "  %2zu: func[%u] %s\n", i, f, function_name(m, f).c_str());
+    // Runs of the same function (deep recursion) print as one line: a 10,000-frame stack overflow
+    // stays readable.
+    const auto& bt = trap.backtrace;
+    for (size_t i = 0; i < bt.size();) {
+      size_t run = 1;
+      while (i + run < bt.size() && bt[i + run] == bt[i]) ++run;
+      if (run > 2)
+        std::fprintf(stderr, "  %2zu: func[%u] %s (repeated %zu times)\n", i, bt[i], function_name(m, bt[i]).c_str(),
+                     run);
+      else
+        for (size_t k = 0; k < run; ++k)
+          std::fprintf(stderr, "  %2zu: func[%u] %s\n", i + k, bt[i], function_name(m, bt[i]).c_str());
+      i += run;
     }
   }
   return kExitTrap;

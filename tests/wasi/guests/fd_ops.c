@@ -2,7 +2,7 @@
 // pread/pwrite (offset untouched), fdstat get/set_flags/set_rights, filestat get/set_size/set_times,
 // allocate, advise, sync, datasync, renumber, close; every error path on the way.
 // @run: --dir {tmp}::/sandbox {module}
-// @check: file f.txt HELLO world!
+// @check: file f.txt "HELLO world!"
 #include "wasi_test.h"
 
 static __wasi_filestat_t fstat_of(__wasi_fd_t fd) {

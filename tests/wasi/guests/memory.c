@@ -7,12 +7,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+// Kept in a global so the compiler cannot elide the allocations.
+static char* volatile blocks_kept[64];
+
 int main(int argc, char** argv) {
   int blocks = 0;
   for (; blocks < 64; ++blocks) {
     char* p = malloc(1 << 20);
     if (!p) break;
     memset(p, blocks, 1 << 20);  // touch it: the memory really exists
+    blocks_kept[blocks] = p;
   }
   printf("1 MiB blocks allocated: %s\n", blocks >= 64 ? "64 (no cap hit)" : blocks <= 3 ? "3 or fewer" : "too many");
   size_t pages = __builtin_wasm_memory_size(0);

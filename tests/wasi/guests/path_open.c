@@ -10,6 +10,11 @@
 // @check: size existing.txt 0
 #include "wasi_test.h"
 
+// The raw import (libc's wrapper would strlen() a bad path pointer itself and trap first).
+__attribute__((import_module("wasi_snapshot_preview1"), import_name("path_open")))
+int32_t raw_path_open(int32_t fd, int32_t dirflags, int32_t path, int32_t path_len, int32_t oflags, int64_t rights_base,
+                      int64_t rights_inheriting, int32_t fdflags, int32_t result_fd);
+
 static void show_type(const char* label, __wasi_fd_t fd) {
   __wasi_fdstat_t st;
   MUST(__wasi_fd_fdstat_get(fd, &st));
@@ -39,10 +44,12 @@ int main(void) {
   printf("size after trunc: %llu\n", (unsigned long long)st.size);
 
   // DIRECTORY
-  ERR("open sub directory", open_at(d, "sub", __WASI_OFLAGS_DIRECTORY, RIGHTS_ALL, 0, &fd));
+  ERR("open sub directory", open_at(d, "sub", __WASI_OFLAGS_DIRECTORY, DIR_RIGHTS, 0, &fd));
   show_type("sub", fd);
   ERR("open existing.txt directory", open_at(d, "existing.txt", __WASI_OFLAGS_DIRECTORY, RIGHTS_ALL, 0, &fd));
-  ERR("open . directory", open_at(d, ".", __WASI_OFLAGS_DIRECTORY, RIGHTS_ALL, 0, &fd));
+  ERR("open . directory", open_at(d, ".", __WASI_OFLAGS_DIRECTORY, DIR_RIGHTS, 0, &fd));
+  ERR("open sub directory with FD_WRITE", open_at(d, "sub", __WASI_OFLAGS_DIRECTORY, RIGHTS_ALL, 0, &fd));
+  ERR("open sub directory creat", open_at(d, "sub", __WASI_OFLAGS_DIRECTORY | __WASI_OFLAGS_CREAT, DIR_RIGHTS, 0, &fd));
   ERR("open sub without DIRECTORY, read-only", open_at(d, "sub", 0, __WASI_RIGHTS_FD_READDIR | __WASI_RIGHTS_PATH_OPEN, 0, &fd));
   ERR("open sub/ (trailing slash)", open_at(d, "sub/", 0, __WASI_RIGHTS_FD_READDIR | __WASI_RIGHTS_PATH_OPEN, 0, &fd));
   ERR("open existing.txt/ (trailing slash)", open_at(d, "existing.txt/", 0, RIGHTS_ALL, 0, &fd));
@@ -51,7 +58,9 @@ int main(void) {
   ERR("creat in a missing directory", open_at(d, "nodir/x.txt", __WASI_OFLAGS_CREAT, RIGHTS_ALL, 0, &fd));
   ERR("open with a bad dirfd", open_at(42, "existing.txt", 0, RIGHTS_ALL, 0, &fd));
   ERR("open relative to a file fd", open_at(fd2, "x", 0, RIGHTS_ALL, 0, &fd));
-  ERR("open path out of bounds", __wasi_path_open(d, follow, (const char*)0xFFFFFFF0u, 0, RIGHTS_ALL, RIGHTS_ALL, 0, &fd));
+  ERR("open path out of bounds", (__wasi_errno_t)raw_path_open(d, follow, 0xFFFFFFF0u, 64, 0, RIGHTS_ALL, RIGHTS_ALL, 0, (int32_t)&fd));
+  ERR("open path length wraps", (__wasi_errno_t)raw_path_open(d, follow, (int32_t)"existing.txt", 0xFFFFFFFFu, 0, RIGHTS_ALL, RIGHTS_ALL, 0, (int32_t)&fd));
+  ERR("open result pointer out of bounds", (__wasi_errno_t)raw_path_open(d, follow, (int32_t)"existing.txt", 12, 0, RIGHTS_ALL, RIGHTS_ALL, 0, 0x7FFFFFFF));
 
   // APPEND: writes go to the end whatever the position.
   ERR("open appended.txt creat append", open_at(d, "appended.txt", __WASI_OFLAGS_CREAT, RIGHTS_ALL, __WASI_FDFLAGS_APPEND, &fd));
@@ -70,7 +79,7 @@ int main(void) {
   ERR("open read-only rights", __wasi_path_open(d, follow, "new.txt", 0, __WASI_RIGHTS_FD_READ, 0, 0, &fd));
   ERR("write via read-only rights", write_str(fd, "x", &n));
   __wasi_fd_t limited;
-  MUST(__wasi_path_open(d, follow, "sub", __WASI_OFLAGS_DIRECTORY, RIGHTS_ALL & ~__WASI_RIGHTS_PATH_CREATE_FILE,
+  MUST(__wasi_path_open(d, follow, "sub", __WASI_OFLAGS_DIRECTORY, DIR_RIGHTS & ~__WASI_RIGHTS_PATH_CREATE_FILE,
                         RIGHTS_ALL & ~__WASI_RIGHTS_PATH_CREATE_FILE, 0, &limited));
   ERR("creat below a dir without PATH_CREATE_FILE", open_at(limited, "x.txt", __WASI_OFLAGS_CREAT, RIGHTS_ALL, 0, &fd));
 

@@ -1,10 +1,10 @@
 // Preopens: fd_prestat_get / fd_prestat_dir_name for each --dir, in command-line order, their
-// errors, and the read-only form (--dir-ro): reading works, every kind of modification is refused.
+// errors, and the read-only form (--dir-ro): reading works, every kind of modification is refused (ENOTCAPABLE: the preopen has no write rights).
 // @run: --dir {tmp}::/data --dir-ro {tmp2}::ro --dir {tmp}::. {module}
-// @setup: file {tmp2}/existing.txt read me
+// @setup: file {tmp2}/existing.txt "read me"
 // @setup: mkdir {tmp2}/subdir
 // @check: absent {tmp2}/created.txt
-// @check: file {tmp2}/existing.txt read me
+// @check: file {tmp2}/existing.txt "read me"
 // @check: file via-dot.txt dot
 #include "wasi_test.h"
 
@@ -40,7 +40,11 @@ int main(void) {
   MUST(read_str(fd, buf, sizeof buf, &n));
   printf("ro: read [%s]\n", buf);
   ERR("ro: write to it", write_str(fd, "x", &n));
+  // Asking for write rights below a read-only preopen yields a descriptor without them.
   ERR("ro: open existing.txt for writing", open_at(ro, "existing.txt", 0, __WASI_RIGHTS_FD_WRITE, 0, &fd));
+  MUST(__wasi_fd_fdstat_get(fd, &st));
+  printf("ro: FD_WRITE right granted: %s\n", (st.fs_rights_base & __WASI_RIGHTS_FD_WRITE) ? "yes" : "no");
+  ERR("ro: write through it", write_str(fd, "overwritten", &n));
   ERR("ro: create a file", open_at(ro, "created.txt", __WASI_OFLAGS_CREAT, __WASI_RIGHTS_FD_WRITE, 0, &fd));
   ERR("ro: truncate", open_at(ro, "existing.txt", __WASI_OFLAGS_TRUNC, __WASI_RIGHTS_FD_READ, 0, &fd));
   ERR("ro: mkdir", __wasi_path_create_directory(ro, "newdir"));

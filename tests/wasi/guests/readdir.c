@@ -57,7 +57,7 @@ static int by_name(const void* a, const void* b) {
 int main(void) {
   int root = find_preopen("/sandbox");
   __wasi_fd_t dir;
-  ERR("path_open d", __wasi_path_open(root, 0, "d", __WASI_OFLAGS_DIRECTORY, RIGHTS_ALL, RIGHTS_ALL, 0, &dir));
+  ERR("path_open d", __wasi_path_open(root, 0, "d", __WASI_OFLAGS_DIRECTORY, DIR_RIGHTS, RIGHTS_ALL, 0, &dir));
 
   struct Entry big[MAX_ENTRIES], small[MAX_ENTRIES], sorted[MAX_ENTRIES];
   int n_big = list(dir, 4096, 0, big);

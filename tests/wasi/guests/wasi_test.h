@@ -38,6 +38,11 @@ static inline const char* errname(__wasi_errno_t e) {
   } while (0)
 
 #define RIGHTS_ALL ((__wasi_rights_t)0x1FFFFFFF)
+// Everything but the rights that need a writable host descriptor: asking for those on a directory
+// is EISDIR (as on POSIX and in wasmtime).
+#define DIR_RIGHTS                                                                                   \
+  (RIGHTS_ALL & ~(__WASI_RIGHTS_FD_DATASYNC | __WASI_RIGHTS_FD_WRITE | __WASI_RIGHTS_FD_ALLOCATE |   \
+                  __WASI_RIGHTS_FD_FILESTAT_SET_SIZE))
 
 // The first preopened directory whose name is `name` (fds 3, 4, ...), or -1.
 static inline int find_preopen(const char* name) {
