@@ -38,45 +38,51 @@ bool read_zero_byte(ByteReader& r) {
   return true;
 }
 
-}  // namespace
+// One-byte opcode -> (Opcode, immediate kind), copied from the opcode table once at start-up so the
+// per-instruction lookup is an inline array read (this loop runs over every body on every load).
+struct ByteEntry {
+  uint16_t op;  // kNoOp: not a 2.0 opcode
+  ir::Imm imm;
+};
+constexpr uint16_t kNoOp = 0xFFFF;
+struct ByteTable {
+  ByteEntry e[256];
+  ByteTable() {
+    for (int b = 0; b < 256; ++b) {
+      auto op = ir::opcode_from_byte(static_cast<uint8_t>(b));
+      e[b] = op ? ByteEntry{static_cast<uint16_t>(*op), ir::info(*op).imm} : ByteEntry{kNoOp, ir::Imm::None};
+    }
+  }
+};
+const ByteTable kBytes;
 
-InstrReader::InstrReader(std::span<const uint8_t> code, uint32_t base_offset)
-    : code_(code), base_(base_offset) {}
-
-Result<Instr, engine::Error> InstrReader::next() {
-  ByteReader r(code_.subspan(pos_), offset(), "unexpected end of section or function");
-  Instr in;
+// Decodes one instruction into `in`; on failure the reason is recorded in `r`.
+bool decode_instr(ByteReader& r, Instr& in, std::vector<uint32_t>& targets) {
   in.offset = r.offset();
-
   uint8_t byte;
-  if (!r.u8(byte)) return fail(r.error());
+  if (!r.u8(byte)) return false;
 
+  ir::Imm imm;
   if (byte == 0xFC) {
     uint32_t sub;
-    if (!r.u32(sub)) return fail(r.error());
+    if (!r.u32(sub)) return false;
     auto op = ir::opcode_from_fc(sub);
-    if (!op) {
-      char msg[64];
-      std::snprintf(msg, sizeof msg, "illegal opcode 0xfc 0x%x", sub);
-      return fail(make_error(engine::ErrorKind::Malformed, msg, in.offset));
-    }
+    if (!op) return r.fail_fmt(in.offset, engine::ErrorKind::Malformed, "illegal opcode 0xfc 0x%x", sub);
     in.op = *op;
+    imm = ir::info(*op).imm;
   } else {
-    auto op = ir::opcode_from_byte(byte);
-    if (!op) {
-      if (const char* proposal = ir::proposal_of_byte(byte)) {
-        std::string msg = std::string("unsupported feature: ") + proposal;
-        return fail(make_error(engine::ErrorKind::Unsupported, msg.c_str(), in.offset));
-      }
-      char msg[32];
-      std::snprintf(msg, sizeof msg, "illegal opcode 0x%02x", byte);
-      return fail(make_error(engine::ErrorKind::Malformed, msg, in.offset));
+    const ByteEntry& e = kBytes.e[byte];
+    if (e.op == kNoOp) {
+      if (const char* proposal = ir::proposal_of_byte(byte))
+        return r.fail_fmt(in.offset, engine::ErrorKind::Unsupported, "unsupported feature: %s", proposal);
+      return r.fail_fmt(in.offset, engine::ErrorKind::Malformed, "illegal opcode 0x%02x", byte);
     }
-    in.op = *op;
+    in.op = static_cast<ir::Opcode>(e.op);
+    imm = e.imm;
   }
 
   bool ok = true;
-  switch (ir::info(in.op).imm) {
+  switch (imm) {
     case ir::Imm::None:
       break;
     case ir::Imm::BlockType: {
@@ -117,14 +123,14 @@ Result<Instr, engine::Error> InstrReader::next() {
       // Each target takes at least one byte: a count beyond the remaining bytes is a lie, and must
       // not drive an allocation.
       if (count >= r.remaining()) { ok = r.fail("unexpected end of section or function"); break; }
-      targets_.clear();
-      targets_.reserve(count + 1);
+      targets.clear();
+      targets.reserve(count + 1);
       for (uint32_t i = 0; i <= count && ok; ++i) {
         uint32_t t = 0;
         ok = r.u32(t);
-        targets_.push_back(t);
+        targets.push_back(t);
       }
-      in.targets = std::span<const uint32_t>(targets_.data(), targets_.size());
+      in.targets = std::span<const uint32_t>(targets.data(), targets.size());
       break;
     }
     case ir::Imm::CallIndirect:
@@ -132,7 +138,7 @@ Result<Instr, engine::Error> InstrReader::next() {
       ok = r.u32(in.a) && r.u32(in.b);
       break;
     case ir::Imm::MemArg: {
-      uint32_t offset32;
+      uint32_t offset32 = 0;
       ok = r.u32(in.align) && r.u32(offset32);
       in.mem_offset = offset32;
       break;
@@ -141,19 +147,19 @@ Result<Instr, engine::Error> InstrReader::next() {
       ok = read_zero_byte(r);
       break;
     case ir::Imm::I32: {
-      int32_t v;
+      int32_t v = 0;
       ok = r.s32(v);
       in.value = static_cast<uint32_t>(v);
       break;
     }
     case ir::Imm::I64: {
-      int64_t v;
+      int64_t v = 0;
       ok = r.s64(v);
       in.value = static_cast<uint64_t>(v);
       break;
     }
     case ir::Imm::F32: {
-      uint32_t bits;
+      uint32_t bits = 0;
       ok = r.fixed32(bits);
       in.value = bits;
       break;
@@ -175,7 +181,7 @@ Result<Instr, engine::Error> InstrReader::next() {
       if (count > r.remaining()) { ok = r.fail("unexpected end of section or function"); break; }
       in.select_count = count;
       for (uint32_t i = 0; i < count && ok; ++i) {
-        ir::ValType t;
+        ir::ValType t = ir::ValType::I32;
         ok = read_valtype(r, t);
         if (i == 0) in.ref_type = t;
       }
@@ -196,9 +202,25 @@ Result<Instr, engine::Error> InstrReader::next() {
       ok = r.u32(in.a) && r.u32(in.b);
       break;
   }
-  if (!ok) return fail(r.error());
-  pos_ += r.pos();
-  return in;
+  return ok;
+}
+
+}  // namespace
+
+// The result is built in place and returned through one object so it is not copied (this runs for
+// every instruction of every body on every load).
+InstrReader::InstrReader(std::span<const uint8_t> code, uint32_t base_offset)
+    : code_(code), base_(base_offset) {}
+
+Result<Instr, engine::Error> InstrReader::next() {
+  Result<Instr, engine::Error> result{Instr{}};
+  ByteReader r(code_.subspan(pos_), offset(), "unexpected end of section or function");
+  if (decode_instr(r, result.value(), targets_)) {
+    pos_ += r.pos();
+  } else {
+    result = Result<Instr, engine::Error>(fail(r.error()));
+  }
+  return result;
 }
 
 }  // namespace wasipool::binary

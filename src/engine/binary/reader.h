@@ -2,6 +2,7 @@
 // instruction reader. Reads return bool and remember the first failure (reason + module offset), so
 // the hot path builds no strings; the caller turns the failure into an engine::Error once.
 // Owned by the decoder (binary/). Not thread-safe (one cursor per walk); the bytes are borrowed.
+// Trivially cheap to construct: the instruction reader makes one per instruction.
 #pragma once
 #include <cstdint>
 #include <cstdio>
@@ -30,6 +31,8 @@ class ByteReader {
   ByteReader(std::span<const uint8_t> data, uint32_t base, const char* end_reason = "unexpected end")
       : p_(data.data()), begin_(data.data()), end_(data.data() + data.size()), base_(base),
         end_reason_(end_reason) {}
+  ByteReader(const ByteReader&) = delete;  // reason_ may point into buf_
+  ByteReader& operator=(const ByteReader&) = delete;
 
   bool at_end() const { return p_ >= end_; }
   size_t remaining() const { return static_cast<size_t>(end_ - p_); }
@@ -48,7 +51,17 @@ class ByteReader {
     return true;
   }
 
-  bool u32(uint32_t& out) { uint64_t v; if (!uleb<32>(v)) return false; out = static_cast<uint32_t>(v); return true; }
+  bool u32(uint32_t& out) {
+    // Fast path: most indices and counts fit in one byte.
+    if (p_ < end_ && !(*p_ & 0x80)) {
+      out = *p_++;
+      return true;
+    }
+    uint64_t v;
+    if (!uleb<32>(v)) return false;
+    out = static_cast<uint32_t>(v);
+    return true;
+  }
   bool u64(uint64_t& out) { return uleb<64>(out); }
   bool s32(int32_t& out) { int64_t v; if (!sleb<32>(v)) return false; out = static_cast<int32_t>(v); return true; }
   bool s33(int64_t& out) { return sleb<33>(out); }
@@ -90,11 +103,11 @@ class ByteReader {
     kind_ = kind;
     return false;
   }
-  // Failure with a reason that is not a string literal (formatted); kept in the reader.
-  bool fail_owned(std::string reason, uint32_t at,
-                  engine::ErrorKind kind = engine::ErrorKind::Malformed) {
-    owned_ = std::move(reason);
-    return fail_at(owned_.c_str(), at, kind);
+  // Failure with a formatted reason (e.g. the opcode byte), kept in the reader's own buffer.
+  template <class... Args>
+  bool fail_fmt(uint32_t at, engine::ErrorKind kind, const char* fmt, Args... args) {
+    std::snprintf(buf_, sizeof buf_, fmt, args...);
+    return fail_at(buf_, at, kind);
   }
 
   engine::Error error() const { return make_error(kind_, reason_, err_offset_); }
@@ -124,10 +137,12 @@ class ByteReader {
   const uint8_t* end_;
   uint32_t base_;
   const char* end_reason_;
-  const char* reason_ = "unknown error";
-  uint32_t err_offset_ = 0;
-  engine::ErrorKind kind_ = engine::ErrorKind::Malformed;
-  std::string owned_;
+  // Failure state: written by fail_at() before error() may be called, deliberately not initialised
+  // here because a reader is constructed for every instruction.
+  const char* reason_;
+  uint32_t err_offset_;
+  engine::ErrorKind kind_;
+  char buf_[80];
 };
 
 }  // namespace wasipool::binary

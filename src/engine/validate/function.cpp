@@ -2,6 +2,7 @@
 // stack whose entries may be Unknown, a control stack of frames, and stack polymorphism after
 // unreachable/br/return. One FunctionValidator is reused for every body of a module so its vectors
 // are allocated once: no allocation per instruction (this runs on every module load).
+#include <array>
 #include <cstdio>
 #include <string>
 
@@ -46,7 +47,7 @@ struct SigTypes {
   uint8_t num_results;
   VT result;
 };
-SigTypes sig_types(ir::Sig s) {
+constexpr SigTypes sig_types(ir::Sig s) {
   using S = ir::Sig;
   switch (s) {
     case S::Special: return {0, {0, 0}, 0, 0};
@@ -85,6 +86,21 @@ SigTypes sig_types(ir::Sig s) {
   return {0, {0, 0}, 0, 0};
 }
 
+constexpr auto kSigTable = [] {
+  std::array<SigTypes, static_cast<size_t>(ir::Sig::id_v) + 1> t{};
+  for (size_t i = 0; i < t.size(); ++i) t[i] = sig_types(static_cast<ir::Sig>(i));
+  return t;
+}();
+
+// The opcode table, copied once so the per-instruction lookup is an inline array read.
+struct InfoTable {
+  ir::OpcodeInfo info[static_cast<size_t>(Opcode::kCount)];
+  InfoTable() {
+    for (size_t i = 0; i < static_cast<size_t>(Opcode::kCount); ++i) info[i] = ir::info(static_cast<Opcode>(i));
+  }
+};
+const InfoTable kInfo;
+
 struct Frame {
   Opcode op;
   const ValType* params;
@@ -106,35 +122,40 @@ class FunctionValidator {
 
  private:
   // --- failure: remembered once, formatted once ----------------------------------------------
-  bool error(std::string reason, std::string detail = {}, ErrorKind kind = ErrorKind::Invalid) {
+  [[gnu::noinline, gnu::cold]] bool error(std::string reason, std::string detail = {},
+                                         ErrorKind kind = ErrorKind::Invalid) {
     reason_ = std::move(reason);
     detail_ = std::move(detail);
     kind_ = kind;
     return false;
   }
-  bool mismatch(VT expected, VT got) {
+  [[gnu::noinline, gnu::cold]] bool mismatch(VT expected, VT got) {
     return error("type mismatch", std::string("expected ") + vt_name(expected) + ", got " + vt_name(got));
   }
 
   // --- operand stack ---------------------------------------------------------------------------
   void push(VT t) { vals_.push_back(t); }
   // Pop one value, checking it against `expected` (kUnknown = any).
+  // Hot: inlined, with every failure in an out-of-line cold function.
   bool pop(VT expected, VT* out = nullptr) {
     const Frame& f = ctrls_.back();
-    if (vals_.size() == f.height) {
-      if (f.unreachable) {
-        if (out) *out = kUnknown;
-        return true;
-      }
-      return error("type mismatch", std::string("expected ") +
-                                        (expected == kUnknown ? "a value" : vt_name(expected)) +
-                                        " but the stack is empty");
-    }
+    if (__builtin_expect(vals_.size() == f.height, 0)) return pop_at_frame_bottom(expected, out);
     const VT actual = vals_.back();
     vals_.pop_back();
-    if (actual != expected && actual != kUnknown && expected != kUnknown) return mismatch(expected, actual);
+    if (__builtin_expect(actual != expected && actual != kUnknown && expected != kUnknown, 0))
+      return mismatch(expected, actual);
     if (out) *out = actual;
     return true;
+  }
+  // Popping at the frame's base: Unknown in unreachable code, else an error.
+  [[gnu::noinline]] bool pop_at_frame_bottom(VT expected, VT* out) {
+    if (ctrls_.back().unreachable) {
+      if (out) *out = kUnknown;
+      return true;
+    }
+    return error("type mismatch", std::string("expected ") +
+                                      (expected == kUnknown ? "a value" : vt_name(expected)) +
+                                      " but the stack is empty");
   }
   bool pop_types(const ValType* types, uint32_t n) {
     for (uint32_t i = n; i-- > 0;)
@@ -173,7 +194,14 @@ class FunctionValidator {
   bool instr(const binary::Instr& in);
   bool memory_index(const char* op);
   bool table_index(uint32_t t, ValType* elem);
-  bool local_type(uint32_t index, VT& out);
+  bool local_type(uint32_t index, VT& out) {
+    if (__builtin_expect(index >= locals_.size(), 0)) return unknown_local(index);
+    out = locals_[index];
+    return true;
+  }
+  [[gnu::noinline, gnu::cold]] bool unknown_local(uint32_t index) {
+    return error(unknown("local", index), "function has " + std::to_string(locals_.size()));
+  }
 
   const Context& ctx_;
   const ir::Module& m_;
@@ -235,16 +263,9 @@ bool FunctionValidator::table_index(uint32_t t, ValType* elem) {
   return true;
 }
 
-bool FunctionValidator::local_type(uint32_t index, VT& out) {
-  if (index >= locals_.size())
-    return error(unknown("local", index), "function has " + std::to_string(locals_.size()));
-  out = locals_[index];
-  return true;
-}
-
 bool FunctionValidator::instr(const binary::Instr& in) {
   const Opcode op = in.op;
-  const ir::OpcodeInfo& info = ir::info(op);
+  const ir::OpcodeInfo& info = kInfo.info[static_cast<size_t>(op)];
 
   if (info.sig != ir::Sig::Special) {
     if (info.imm == ir::Imm::MemArg) {
@@ -255,7 +276,7 @@ bool FunctionValidator::instr(const binary::Instr& in) {
     } else if (info.imm == ir::Imm::Memory) {
       if (!memory_index(info.text)) return false;
     }
-    const SigTypes s = sig_types(info.sig);
+    const SigTypes& s = kSigTable[static_cast<size_t>(info.sig)];
     for (uint32_t i = s.num_params; i-- > 0;)
       if (!pop(s.params[i])) return false;
     if (s.num_results) push(s.result);
@@ -334,7 +355,7 @@ bool FunctionValidator::instr(const binary::Instr& in) {
         const ValType* types = target->label_types();
         scratch_.clear();
         for (uint32_t i = arity; i-- > 0;) {
-          VT got;
+          VT got = kUnknown;
           if (!pop(vt(types[i]), &got)) return false;
           scratch_.push_back(got);
         }
@@ -357,7 +378,7 @@ bool FunctionValidator::instr(const binary::Instr& in) {
       return true;
     }
     case Opcode::CallIndirect: {
-      ValType elem;
+      ValType elem = ValType::I32;
       if (!table_index(in.b, &elem)) return false;
       if (elem != ValType::FuncRef)
         return error("type mismatch", "call_indirect through a table of " + std::string(ir::name_of(elem)));
@@ -374,7 +395,7 @@ bool FunctionValidator::instr(const binary::Instr& in) {
       return pop(kUnknown);
     case Opcode::Select: {
       if (!pop(kI32)) return false;
-      VT t1, t2;
+      VT t1 = kUnknown, t2 = kUnknown;
       if (!pop(kUnknown, &t1) || !pop(kUnknown, &t2)) return false;
       if (vt_is_ref(t1) || vt_is_ref(t2))
         return error("type mismatch", "select without a type needs numeric operands");
@@ -392,17 +413,17 @@ bool FunctionValidator::instr(const binary::Instr& in) {
     }
 
     case Opcode::LocalGet: {
-      VT t;
+      VT t = kUnknown;
       if (!local_type(in.a, t)) return false;
       push(t);
       return true;
     }
     case Opcode::LocalSet: {
-      VT t;
+      VT t = kUnknown;
       return local_type(in.a, t) && pop(t);
     }
     case Opcode::LocalTee: {
-      VT t;
+      VT t = kUnknown;
       if (!local_type(in.a, t) || !pop(t)) return false;
       push(t);
       return true;
@@ -421,13 +442,13 @@ bool FunctionValidator::instr(const binary::Instr& in) {
     }
 
     case Opcode::TableGet: {
-      ValType t;
+      ValType t = ValType::I32;
       if (!table_index(in.a, &t) || !pop(kI32)) return false;
       push(vt(t));
       return true;
     }
     case Opcode::TableSet: {
-      ValType t;
+      ValType t = ValType::I32;
       return table_index(in.a, &t) && pop(vt(t)) && pop(kI32);
     }
     case Opcode::TableSize:
@@ -435,17 +456,17 @@ bool FunctionValidator::instr(const binary::Instr& in) {
       push(kI32);
       return true;
     case Opcode::TableGrow: {
-      ValType t;
+      ValType t = ValType::I32;
       if (!table_index(in.a, &t) || !pop(kI32) || !pop(vt(t))) return false;
       push(kI32);
       return true;
     }
     case Opcode::TableFill: {
-      ValType t;
+      ValType t = ValType::I32;
       return table_index(in.a, &t) && pop(kI32) && pop(vt(t)) && pop(kI32);
     }
     case Opcode::TableCopy: {
-      ValType dst, src;
+      ValType dst = ValType::I32, src = ValType::I32;
       if (!table_index(in.a, &dst) || !table_index(in.b, &src)) return false;
       if (dst != src)
         return error("type mismatch", std::string("table.copy from ") + ir::name_of(src) + " to " +
@@ -453,7 +474,7 @@ bool FunctionValidator::instr(const binary::Instr& in) {
       return pop(kI32) && pop(kI32) && pop(kI32);
     }
     case Opcode::TableInit: {
-      ValType t;
+      ValType t = ValType::I32;
       if (!table_index(in.b, &t)) return false;
       if (in.a >= m_.elems.size())
         return error(unknown("elem segment", in.a), has_count(m_.elems.size()));
@@ -490,7 +511,7 @@ bool FunctionValidator::instr(const binary::Instr& in) {
       push(vt(in.ref_type));
       return true;
     case Opcode::RefIsNull: {
-      VT t;
+      VT t = kUnknown;
       if (!pop(kUnknown, &t)) return false;
       if (t != kUnknown && !vt_is_ref(t))
         return error("type mismatch", std::string("ref.is_null of ") + vt_name(t));
