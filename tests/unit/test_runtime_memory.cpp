@@ -163,6 +163,45 @@ TEST_F(MemoryTest, HostFunctionWithGuestPointerNearTwoToThe32) {
   EXPECT_EQ(*view.load<uint8_t>(0), 0);
 }
 
+TEST_F(MemoryTest, RecycledMemoryIsZeroedForTheNextStore) {
+  // Reservations go back to an engine-wide pool when a store dies; the next store must never see the
+  // previous store's data, neither in the part kept resident nor beyond it.
+  engine::EngineConfig cfg;
+  cfg.limits.max_memory_pages = 64;  // every unbounded memory reserves the same 4 MiB
+  engine::Engine engine(cfg);
+  const uint64_t marks[] = {0, 4095, 100000, (1u << 20) - 1, (1u << 20) + 5, 40 * ir::kPageSize - 1};
+  uint8_t* first_base = nullptr;
+  {
+    engine::Store a(engine);
+    auto m = a.create_memory({{40, std::nullopt}});
+    ASSERT_TRUE(m.ok());
+    first_base = m->inst->base;
+    for (uint64_t at : marks) ASSERT_TRUE(a.memory_view(*m).store<uint8_t>(at, 0x5A));
+  }
+  std::optional<engine::Store> b;
+  b.emplace(engine);
+  auto m = b->create_memory({{10, std::nullopt}});
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->inst->base, first_base);  // the reservation was reused
+  auto view = b->memory_view(*m);
+  EXPECT_EQ(view.size(), 10 * ir::kPageSize);
+  EXPECT_EQ(m->inst->grow(30), 10);
+  auto all = view.bytes(0, view.size());
+  ASSERT_TRUE(all.has_value());
+  size_t nonzero = 0;
+  for (uint8_t byte : *all) nonzero += byte != 0;
+  EXPECT_EQ(nonzero, 0u);
+  // Instantiated memories take the same path.
+  engine::Linker linker;
+  for (uint64_t at : marks) ASSERT_TRUE(view.store<uint8_t>(at, 0x5A));
+  b.emplace(engine);  // destroys the previous store first
+  auto inst = linker.instantiate(*b, load(engine, R"((module (memory (export "memory") 40)))"));
+  ASSERT_TRUE(inst.ok()) << inst.error().message;
+  auto again = b->memory_view(*(*inst)->get_memory("memory"));
+  EXPECT_EQ((*inst)->get_memory("memory")->inst->base, first_base);
+  for (uint64_t at : marks) EXPECT_EQ(*again.load<uint8_t>(at), 0) << at;
+}
+
 TEST_F(MemoryTest, TableGrowRespectsMaximumAndLimit) {
   engine::EngineConfig cfg;
   cfg.limits.max_table_elements = 10;

@@ -23,7 +23,7 @@ Func Store::create_host_function(FuncType type, HostFunction fn) {
 
 Result<Memory, Error> Store::create_memory(MemoryType type) {
   runtime::MemoryInst& m = state_->memories.emplace_back();
-  auto r = runtime::init_memory(m, type, engine_.config().limits);
+  auto r = runtime::init_memory(m, type, engine_.config().limits, &engine_.state().memory_pool());
   if (!r) {
     state_->memories.pop_back();
     return fail(std::move(r).error());

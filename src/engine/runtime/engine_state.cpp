@@ -1,8 +1,10 @@
-// EngineState: the engine-wide canonical function-type registry. Structurally equal function types
-// from any module get the same 32-bit id, so call_indirect and import matching compare one integer.
+// EngineState: the engine-wide canonical function-type registry (structurally equal function types
+// from any module get the same 32-bit id, so call_indirect and import matching compare one integer)
+// and the pool of recycled memory reservations.
 #include <mutex>
 #include <unordered_map>
 
+#include "memory_pool.h"
 #include "objects.h"
 
 namespace wasipool::runtime {
@@ -23,12 +25,15 @@ struct FuncTypeHash {
 struct EngineState::Impl {
   std::mutex mu;
   std::unordered_map<ir::FuncType, uint32_t, FuncTypeHash> ids;
+  MemoryPool pool;
 };
 
 EngineState::EngineState(engine::EngineConfig config)
     : config_(std::move(config)), impl_(std::make_shared<Impl>()) {}
 
 EngineState::~EngineState() = default;
+
+MemoryPool& EngineState::memory_pool() const { return impl_->pool; }
 
 uint32_t EngineState::intern(const ir::FuncType& type) {
   std::lock_guard<std::mutex> lock(impl_->mu);

@@ -88,7 +88,7 @@ Result<engine::Instance*, engine::Error> instantiate(StoreState& store, std::sha
   }
   for (const ir::MemoryType& t : m.memories) {
     MemoryInst& mi = store.memories.emplace_back();
-    auto r = init_memory(mi, t, limits);
+    auto r = init_memory(mi, t, limits, &store.engine.memory_pool());
     if (!r) return fail(std::move(r).error());
     inst.memories.push_back(&mi);
   }

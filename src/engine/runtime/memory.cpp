@@ -8,11 +8,13 @@
 #include <cstring>
 #include <string>
 
+#include "memory_pool.h"
 #include "runtime.h"
 
 namespace wasipool::runtime {
 
-Result<Ok, engine::Error> init_memory(MemoryInst& mem, const ir::MemoryType& type, const engine::Limits& limits) {
+Result<Ok, engine::Error> init_memory(MemoryInst& mem, const ir::MemoryType& type, const engine::Limits& limits,
+                                      MemoryPool* pool) {
   // The store limit caps both what may be declared and what may be grown to: a guest cannot make the
   // host commit more than max_memory_pages * 64 KiB per memory.
   uint64_t cap = std::min<uint64_t>(limits.max_memory_pages, ir::kMaxPages);
@@ -26,6 +28,28 @@ Result<Ok, engine::Error> init_memory(MemoryInst& mem, const ir::MemoryType& typ
   // Reserve the whole range once: growth never moves `base`, so host spans and the interpreter's
   // cached base stay valid. A zero-page memory still gets one OS page so `base` is never null.
   uint64_t reserve = std::max<uint64_t>(max_pages * ir::kPageSize, static_cast<uint64_t>(sysconf(_SC_PAGESIZE)));
+  uint64_t initial = type.limits.min * ir::kPageSize;
+  if (pool) {
+    if (auto slot = pool->take(reserve)) {
+      // A recycled reservation arrives zero-filled; fit its read-write prefix to this memory's size so
+      // nothing past `size` stays accessible (defence in depth behind the explicit bounds checks).
+      bool ok = true;
+      if (slot->rw > initial) ok = mprotect(slot->base + initial, slot->rw - initial, PROT_NONE) == 0;
+      if (ok && slot->rw < initial) {
+        ok = mprotect(slot->base + slot->rw, initial - slot->rw, PROT_READ | PROT_WRITE) == 0;
+      }
+      if (ok) {
+        mem.base = slot->base;
+        mem.reserved = reserve;
+        mem.max_pages = max_pages;
+        mem.size = initial;
+        mem.type = type;
+        mem.pool = pool;
+        return Ok{};
+      }
+      munmap(slot->base, slot->reserved);
+    }
+  }
   void* p = mmap(nullptr, reserve, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED) {
     return fail(engine::Error{engine::ErrorKind::Limit,
@@ -37,15 +61,15 @@ Result<Ok, engine::Error> init_memory(MemoryInst& mem, const ir::MemoryType& typ
   mem.max_pages = max_pages;
   mem.size = 0;
   mem.type = type;
-  if (type.limits.min > 0) {
-    uint64_t bytes = type.limits.min * ir::kPageSize;
-    if (mprotect(mem.base, bytes, PROT_READ | PROT_WRITE) != 0) {
+  if (initial > 0) {
+    if (mprotect(mem.base, initial, PROT_READ | PROT_WRITE) != 0) {
       return fail(engine::Error{engine::ErrorKind::Limit,
-                                "cannot commit " + std::to_string(bytes) + " bytes of memory: " +
+                                "cannot commit " + std::to_string(initial) + " bytes of memory: " +
                                     std::strerror(errno)});
     }
-    mem.size = bytes;
+    mem.size = initial;
   }
+  mem.pool = pool;
   return Ok{};
 }
 
@@ -64,7 +88,12 @@ int64_t MemoryInst::grow(uint64_t delta_pages) {
 }
 
 MemoryInst::~MemoryInst() {
-  if (base) munmap(base, reserved);
+  if (!base) return;
+  if (pool) {
+    pool->give({base, reserved, size});
+  } else {
+    munmap(base, reserved);
+  }
 }
 
 }  // namespace wasipool::runtime

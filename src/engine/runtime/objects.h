@@ -17,14 +17,17 @@ struct CompiledFunc;
 
 namespace wasipool::runtime {
 
+class MemoryPool;  // recycled memory reservations (runtime/memory_pool.h)
+
 // Engine-wide state: the canonical function-type registry, so call_indirect compares one integer
 // even across modules (two structurally equal types get the same id). Thread-safe.
 class EngineState {
  public:
-  explicit EngineState(engine::EngineConfig config);  // defined in runtime/type_registry.cpp
+  explicit EngineState(engine::EngineConfig config);  // defined in runtime/engine_state.cpp
   ~EngineState();
   uint32_t intern(const ir::FuncType& type);  // mutex inside; called at load, never while running
   const engine::EngineConfig& config() const { return config_; }
+  MemoryPool& memory_pool() const;            // thread-safe; outlives every store of the engine
 
  private:
   engine::EngineConfig config_;
@@ -48,6 +51,7 @@ struct MemoryInst {
   uint64_t max_pages = 0;     // min(declared max, 65536, store limit)
   uint64_t reserved = 0;      // bytes reserved at base
   ir::MemoryType type;        // as declared/created (limits.min updated on grow for import matching)
+  MemoryPool* pool = nullptr; // where the reservation goes back on destruction (null: munmap)
 
   // Returns the old size in pages, or -1 when the grow would pass max_pages (memory unchanged).
   int64_t grow(uint64_t delta_pages);

@@ -17,7 +17,9 @@ namespace wasipool::runtime {
 
 // Reserves the memory's whole reachable range once and commits its initial pages.
 // ErrorKind::Limit when the declared minimum exceeds `limits` or the address space is exhausted.
-Result<Ok, engine::Error> init_memory(MemoryInst& mem, const ir::MemoryType& type, const engine::Limits& limits);
+// With a pool, a parked reservation of the right size is reused and the memory returns to the pool.
+Result<Ok, engine::Error> init_memory(MemoryInst& mem, const ir::MemoryType& type, const engine::Limits& limits,
+                                      MemoryPool* pool);
 Result<Ok, engine::Error> init_table(TableInst& table, const ir::TableType& type, uint64_t init,
                                      const engine::Limits& limits);
 
