@@ -153,8 +153,9 @@ std::unique_ptr<FdEntry> stdio_entry(int host, bool out) {
   e->filetype = ::fstat(host, &st) == 0 ? filetype_of_mode(st.st_mode) : static_cast<uint8_t>(abi::kUnknown);
   if (e->filetype == abi::kUnknown && ::isatty(host)) e->filetype = abi::kCharacterDevice;
   e->rights_base = abi::rights::kFile & ~(out ? abi::rights::kFdRead : abi::rights::kFdWrite);
-  // A tty or pipe cannot seek: don't advertise it (wasi-libc uses this for isatty()).
-  if (e->filetype != abi::kRegularFile && e->filetype != abi::kBlockDevice)
+  // A terminal cannot seek: not advertising it is also how wasi-libc's isatty() recognises one.
+  // (A pipe keeps the rights and gets ESPIPE from the kernel, as on POSIX.)
+  if (e->filetype == abi::kCharacterDevice)
     e->rights_base &= ~(abi::rights::kFdSeek | abi::rights::kFdTell);
   e->rights_inheriting = 0;
   return e;

@@ -256,7 +256,15 @@ uint16_t fd_fdstat_set_rights(Call& c) {
   FdEntry* e = c.ctx.get(c.u32(0));
   if (e == nullptr) return kBadf;
   uint64_t base = c.u64(1), inh = c.u64(2);
-  // Rights only ever shrink: a guest cannot re-grant what it (or a read-only preopen) lost.
+  // Rights that cannot apply to this kind of fd are dropped silently (as path_open may do);
+  // among the rest, rights only ever shrink: a guest cannot re-grant what it (or a read-only
+  // preopen) lost.
+  uint64_t applicable = e->filetype == kDirectory ? R::kDirectory
+                        : (e->filetype == kSocketStream || e->filetype == kSocketDgram)
+                            ? R::kSocket
+                            : R::kFile;
+  base &= applicable;
+  inh &= e->filetype == kDirectory ? R::kAll : e->rights_inheriting;
   if ((base & ~e->rights_base) != 0 || (inh & ~e->rights_inheriting) != 0) return kNotCapable;
   e->rights_base = base;
   e->rights_inheriting = inh;
@@ -385,9 +393,10 @@ uint16_t read_listing(FdEntry& e) {
 }
 
 uint16_t fd_readdir(Call& c) {
-  FdEntry* e;
-  if (uint16_t r = lookup_fd(c, c.u32(0), R::kFdReaddir, e)) return r;
+  FdEntry* e = c.ctx.get(c.u32(0));
+  if (e == nullptr) return kBadf;
   if (e->filetype != kDirectory) return kNotDir;
+  if ((e->rights_base & R::kFdReaddir) == 0) return kNotCapable;
   uint32_t buf = c.u32(1), buf_len = c.u32(2);
   uint64_t cookie = c.u64(3);
   auto out = c.mem.bytes(buf, buf_len);

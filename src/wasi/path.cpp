@@ -61,7 +61,7 @@ uint16_t path_open(Call& c) {
   // New rights never exceed what the directory may hand down.
   uint64_t base = want_base & dir->rights_inheriting;
   uint64_t inh = want_inh & dir->rights_inheriting;
-  bool want_write = (base & R::kNeedsHostWrite) != 0 && !dir->read_only;
+  const bool want_write = (base & R::kNeedsHostWrite) != 0 && !dir->read_only;
   bool want_read = (base & R::kNeedsHostRead) != 0 || !want_write;
   int flags = O_CLOEXEC | O_NOCTTY | O_NOFOLLOW;  // the kernel never follows the final name
   flags |= want_write ? (want_read ? O_RDWR : O_WRONLY) : O_RDONLY;
@@ -87,14 +87,8 @@ uint16_t path_open(Call& c) {
       if (f & O_CREAT) return kIsDir;  // "name/" can only ever name a directory
       f |= O_DIRECTORY;
     }
+    // A directory asked for with write rights fails with EISDIR, as on POSIX (and wasmtime).
     fd = ::openat(rp.parent, rp.name.c_str(), f, 0666);
-    if (fd < 0 && errno == EISDIR && (f & O_ACCMODE) != O_RDONLY &&
-        !(f & (O_CREAT | O_TRUNC))) {
-      // A directory asked for with write rights: open it read-only; its rights get trimmed below.
-      f = (f & ~O_ACCMODE) | O_RDONLY;
-      want_write = false;
-      fd = ::openat(rp.parent, rp.name.c_str(), f, 0666);
-    }
     if (fd < 0 && errno == ELOOP && opts.follow_final && attempt < kRaceRetries &&
         is_symlink_at(rp.parent, rp.name))
       continue;  // swapped for a symlink after we resolved it: resolve again, never follow blindly
