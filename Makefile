@@ -13,7 +13,8 @@ FUZZ_SMOKE_SECONDS ?= 60
 PACKAGES := build-essential cmake ninja-build clang lld-14 libclang-rt-14-dev \
             wasi-libc libclang-rt-14-dev-wasm32 wabt \
             libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libcli11-dev \
-            git ca-certificates hyperfine time
+            git ca-certificates hyperfine time \
+            libtomlplusplus-dev libboost1.74-dev libsqlite3-dev curl
 
 .PHONY: all deps build test demo fuzz bench clean
 all: build
@@ -36,8 +37,9 @@ test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	FUZZ_SEED=1 FUZZ_JOBS=$(JOBS) fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SMOKE_SECONDS) $(BUILD)
 
+# Serves the example Spin app (examples/hello/spin.toml) until Ctrl-C: curl 127.0.0.1:3000/hello
 demo: build
-	$(BUILD)/wasipool run $(BUILD)/examples/hello.wasm -- demo
+	$(BUILD)/wasipool serve --listen 127.0.0.1:3000 $(BUILD)/examples/spin.toml
 
 bench: build
 	bench/run.sh $(BUILD)

@@ -5,4 +5,5 @@
 namespace wasipool::cli {
 int run_main(int argc, char** argv);       // wasipool run [OPTIONS] MODULE [ARGS...]
 int spectest_main(int argc, char** argv);  // wasipool spectest FILE.json
+int serve_main(int argc, char** argv);     // wasipool serve [OPTIONS] [spin.toml | DIR]
 }  // namespace wasipool::cli

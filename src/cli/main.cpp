@@ -10,7 +10,8 @@ void usage(FILE* out) {
       "usage: wasipool <command> [options]\n"
       "commands:\n"
       "  run [OPTIONS] MODULE [ARGS...]   run a WASI command module\n"
-      "  spectest FILE.json               run a wast2json spec test script\n",
+      "  spectest FILE.json               run a wast2json spec test script\n"
+      "  serve [OPTIONS] [spin.toml]      serve a Spin application over HTTP\n",
       out);
 }
 }  // namespace
@@ -23,6 +24,7 @@ int main(int argc, char** argv) {
   const char* cmd = argv[1];
   if (!std::strcmp(cmd, "run")) return wasipool::cli::run_main(argc - 1, argv + 1);
   if (!std::strcmp(cmd, "spectest")) return wasipool::cli::spectest_main(argc - 1, argv + 1);
+  if (!std::strcmp(cmd, "serve")) return wasipool::cli::serve_main(argc - 1, argv + 1);
   if (!std::strcmp(cmd, "help") || !std::strcmp(cmd, "--help") || !std::strcmp(cmd, "-h")) {
     usage(stdout);
     return 0;

@@ -1,0 +1,279 @@
+// The WAGI executor: a CGI request on a fresh instance of a WASI command. Request body on stdin, CGI
+// environment and argv, stdout parsed into the response by Spin's compose_response rules.
+//
+// stdin and stdout are memfds: the WASI context only knows host descriptors, and a memfd is a
+// descriptor backed by memory. stdout is pre-sized to the cap and sealed against growth, so a guest
+// that prints forever gets write errors at the cap instead of eating the host's memory.
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cstdio>
+
+#include "component.h"
+
+namespace wasipool::spin {
+
+namespace {
+
+class Fd {
+ public:
+  explicit Fd(int fd = -1) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+bool write_all(int fd, const std::string& data) {
+  size_t off = 0;
+  while (off < data.size()) {
+    ssize_t n = ::write(fd, data.data() + off, data.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    off += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+std::string upper_snake(const std::string& name) {
+  std::string o;
+  for (char c : name) o += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return o;
+}
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::string percent_decode(const std::string& s) {
+  std::string o;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+      o += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      o += s[i];
+    }
+  }
+  return o;
+}
+
+void replace_all(std::string& s, const std::string& from, const std::string& to) {
+  for (size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size())) s.replace(p, from.size(), to);
+}
+
+// argv from the template: ${SCRIPT_NAME} -> request path, ${ARGS} -> query with '&' -> ' ', then split
+// on ' ' (empty pieces kept, as Spin's split does).
+std::vector<std::string> make_argv(const std::string& tmpl, const http::Request& req) {
+  std::string args = req.query;
+  for (auto& c : args)
+    if (c == '&') c = ' ';
+  std::string s = tmpl;
+  replace_all(s, "${SCRIPT_NAME}", req.path);
+  replace_all(s, "${ARGS}", args);
+  std::vector<std::string> out;
+  size_t start = 0;
+  for (;;) {
+    size_t sp = s.find(' ', start);
+    out.push_back(s.substr(start, sp == std::string::npos ? std::string::npos : sp - start));
+    if (sp == std::string::npos) break;
+    start = sp + 1;
+  }
+  return out;
+}
+
+std::vector<std::string> make_env(const ComponentRuntime& c, const http::Request& req, const RouteMatch& m,
+                                  const SpinRequestInfo& info) {
+  std::vector<std::pair<std::string, std::string>> vars;
+  auto set = [&](const std::string& k, const std::string& v) {
+    for (auto& kv : vars)
+      if (kv.first == k) {
+        kv.second = v;
+        return;
+      }
+    vars.emplace_back(k, v);
+  };
+  for (const auto& [k, v] : c.component->environment) set(k, v);
+  std::string content_type;
+  std::string host = req.host.empty() ? "localhost" : req.host;
+  std::string server_name = host, server_port = "80";
+  if (size_t colon = host.rfind(':'); colon != std::string::npos && host.find(']', colon) == std::string::npos) {
+    server_name = host.substr(0, colon);
+    server_port = host.substr(colon + 1);
+  }
+  for (const auto& h : req.headers) {
+    std::string ln = lower(h.name);
+    if (ln == "content-type") content_type = h.value;
+    // Credentials and hop-by-hop headers are not handed to the guest, as in CGI and WAGI.
+    if (ln == "authorization" || ln == "connection") continue;
+    set("HTTP_" + upper_snake(h.name), h.value);
+  }
+  set("AUTH_TYPE", "");
+  set("CONTENT_LENGTH", std::to_string(req.body.size()));
+  set("CONTENT_TYPE", content_type);
+  set("GATEWAY_INTERFACE", "CGI/1.1");
+  set("QUERY_STRING", req.query);
+  set("REMOTE_ADDR", req.client_ip);
+  set("REMOTE_HOST", req.client_ip);
+  set("REMOTE_USER", "");
+  set("REQUEST_METHOD", req.method);
+  set("SCRIPT_NAME", m.script_name);
+  set("X_RAW_PATH_INFO", m.path_info);
+  set("PATH_INFO", percent_decode(m.path_info));
+  set("PATH_TRANSLATED", percent_decode(m.path_info));
+  set("SERVER_NAME", server_name);
+  set("SERVER_PORT", server_port);
+  set("SERVER_PROTOCOL", req.version == 10 ? "HTTP/1.0" : "HTTP/1.1");
+  set("SERVER_SOFTWARE", "WAGI/1");
+  // The Spin default headers, in their WAGI spelling, on top (as Spin does).
+  set("X_FULL_URL", info.full_url);
+  set("X_MATCHED_ROUTE", info.matched_route);
+  set("X_BASE_PATH", info.base_path);
+  set("X_RAW_COMPONENT_ROUTE", info.raw_component_route);
+  set("X_COMPONENT_ROUTE", info.component_route);
+  set("X_CLIENT_ADDR", info.client_addr);
+  std::vector<std::string> env;
+  for (auto& [k, v] : vars) env.push_back(k + "=" + v);
+  return env;
+}
+
+std::string trim(std::string_view s) {
+  size_t b = 0, e = s.size();
+  while (b < e && (s[b] == ' ' || s[b] == '\t')) ++b;
+  while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t')) --e;
+  return std::string(s.substr(b, e - b));
+}
+
+}  // namespace
+
+http::Response parse_wagi_output(std::string_view out) {
+  // Header section: bytes up to the first "\n\n", CRs ignored; the rest is the body, untouched.
+  std::string head;
+  size_t body_start = out.size();
+  for (size_t i = 0; i < out.size(); ++i) {
+    char c = out[i];
+    if (c == '\r') continue;
+    if (c == '\n' && !head.empty() && head.back() == '\n') {
+      head.pop_back();
+      body_start = i + 1;
+      break;
+    }
+    head += c;
+  }
+  http::Response r;
+  bool sufficient = false, explicit_status = false;
+  std::vector<std::pair<std::string, std::string>> headers;  // lower-case name -> value, last wins
+  size_t start = 0;
+  while (start <= head.size()) {
+    size_t nl = head.find('\n', start);
+    std::string_view line(head.data() + start, (nl == std::string::npos ? head.size() : nl) - start);
+    start = nl == std::string::npos ? head.size() + 1 : nl + 1;
+    if (line.empty()) continue;
+    size_t colon = line.find(':');
+    if (colon == std::string_view::npos) continue;  // not a header line: dropped, as Spin does
+    std::string name = lower(trim(line.substr(0, colon)));
+    std::string value = trim(line.substr(colon + 1));
+    if (name.empty()) continue;
+    if (name == "status") {
+      std::string code = value.substr(0, value.find(' '));
+      char* end = nullptr;
+      long v = std::strtol(code.c_str(), &end, 10);
+      if (code.empty() || *end || v < 100 || v > 999) return error_response(502, "Bad Gateway: invalid Status header\n");
+      r.status = static_cast<uint16_t>(v);
+      explicit_status = true;
+      sufficient = true;
+      continue;
+    }
+    if (name == "content-type" || name == "location") sufficient = true;
+    bool replaced = false;
+    for (auto& h : headers)
+      if (h.first == name) {
+        h.second = value;
+        replaced = true;
+      }
+    if (!replaced) headers.emplace_back(name, value);
+  }
+  if (!sufficient)
+    return error_response(500, "Exactly one of 'location' or 'content-type' must be specified\n");
+  for (auto& [k, v] : headers) {
+    if (k == "location" && !explicit_status) r.status = 302;
+    r.headers.push_back({k, v});
+  }
+  if (body_start < out.size()) r.body.assign(out.data() + body_start, out.size() - body_start);
+  return r;
+}
+
+http::Response run_wagi(const HostShared& host, const ComponentRuntime& c, const Executor& ex,
+                        const http::Request& req, const RouteMatch& m, const SpinRequestInfo& info) {
+  Fd in(::memfd_create("wagi-stdin", MFD_CLOEXEC));
+  Fd out(::memfd_create("wagi-stdout", MFD_CLOEXEC | MFD_ALLOW_SEALING));
+  if (in.get() < 0 || out.get() < 0) return error_response(500, "cannot create request pipes\n");
+  if (!write_all(in.get(), req.body) || ::lseek(in.get(), 0, SEEK_SET) != 0)
+    return error_response(500, "cannot stage the request body\n");
+  // Bounded stdout: a sparse file of the cap's size that can neither grow nor shrink.
+  if (::ftruncate(out.get(), static_cast<off_t>(host.options.max_stdout_bytes)) != 0 ||
+      ::fcntl(out.get(), F_ADD_SEALS, F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL) != 0)
+    return error_response(500, "cannot bound the guest's output\n");
+
+  wasi::Config cfg;
+  cfg.args = make_argv(ex.argv, req);
+  cfg.env = make_env(c, req, m, info);
+  cfg.preopens = c.preopens;
+  cfg.stdin_fd = in.get();
+  cfg.stdout_fd = out.get();
+  cfg.stderr_fd = 2;
+  auto ctx = wasi::make_context(std::move(cfg));
+  if (!ctx.ok()) return error_response(500, "WASI context: " + ctx.error() + "\n");
+
+  engine::Store store(host.engine);
+  engine::Linker linker = c.spin_imports;
+  wasi::add_to_linker(linker, **ctx);
+  auto deadline = Watchdog::Clock::now() + host.options.request_timeout;
+  // The deadline covers instantiation too: a start function can loop as well as _start can.
+  uint64_t arm = host.watchdog.arm(store.interrupt_handle(), deadline);
+  auto inst = linker.instantiate(store, c.module);
+  if (!inst.ok()) {
+    bool fired = host.watchdog.disarm(arm);
+    std::fprintf(stderr, "wasipool serve: component '%s': %s\n", c.component->id.c_str(), inst.error().message.c_str());
+    return error_response(fired ? 504 : 500, fired ? "Gateway Timeout\n" : "Internal Server Error\n");
+  }
+  auto entry = (*inst)->get_func(ex.entrypoint);
+  if (!entry) {
+    host.watchdog.disarm(arm);
+    std::fprintf(stderr, "wasipool serve: component '%s': no export '%s'\n", c.component->id.c_str(),
+                 ex.entrypoint.c_str());
+    return error_response(500, "Internal Server Error\n");
+  }
+  auto result = store.call(*entry, {});
+  bool fired = host.watchdog.disarm(arm);
+  if (!result.ok()) {
+    const engine::Trap& t = result.error();
+    if (t.kind != engine::TrapKind::Exit || t.exit_code != 0) {
+      if (fired && t.kind == engine::TrapKind::Interrupted) {
+        std::fprintf(stderr, "wasipool serve: component '%s': time limit exceeded\n", c.component->id.c_str());
+        return error_response(504, "Gateway Timeout\n");
+      }
+      std::string why = t.kind == engine::TrapKind::Exit ? "exit status " + std::to_string(t.exit_code)
+                                                         : (t.message.empty() ? engine::default_message(t.kind) : t.message);
+      std::fprintf(stderr, "wasipool serve: component '%s': %s\n", c.component->id.c_str(), why.c_str());
+      return error_response(500, "Internal Server Error\n");
+    }
+  }
+  off_t len = ::lseek(out.get(), 0, SEEK_CUR);
+  if (len < 0) return error_response(500, "cannot read the guest's output\n");
+  std::string output(static_cast<size_t>(len), '\0');
+  if (len > 0 && ::pread(out.get(), output.data(), output.size(), 0) != len)
+    return error_response(500, "cannot read the guest's output\n");
+  return parse_wagi_output(output);
+}
+
+}  // namespace wasipool::spin

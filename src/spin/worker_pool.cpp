@@ -1,0 +1,93 @@
+// WorkerPool and Watchdog (see worker_pool.h).
+#include "worker_pool.h"
+
+namespace wasipool::spin {
+
+WorkerPool::WorkerPool(unsigned threads) {
+  for (unsigned i = 0; i < threads; ++i)
+    threads_.emplace_back([this] {
+      for (;;) {
+        std::function<void()> job;
+        {
+          std::unique_lock lock(mu_);
+          cv_.wait(lock, [this] { return done_ || !jobs_.empty(); });
+          if (jobs_.empty()) return;
+          job = std::move(jobs_.front());
+          jobs_.pop_front();
+        }
+        job();
+      }
+    });
+}
+
+WorkerPool::~WorkerPool() {
+  {
+    std::lock_guard lock(mu_);
+    done_ = true;
+  }
+  cv_.notify_all();
+  for (auto& t : threads_) t.join();
+}
+
+void WorkerPool::submit(std::function<void()> job) {
+  {
+    std::lock_guard lock(mu_);
+    jobs_.push_back(std::move(job));
+  }
+  cv_.notify_one();
+}
+
+Watchdog::Watchdog() {
+  thread_ = std::thread([this] {
+    std::unique_lock lock(mu_);
+    while (!done_) {
+      auto now = Clock::now();
+      auto next = Clock::time_point::max();
+      for (auto it = armed_.begin(); it != armed_.end();) {
+        if (it->second.deadline <= now) {
+          it->second.handle.interrupt();
+          fired_[it->first] = true;
+          it = armed_.erase(it);
+        } else {
+          next = std::min(next, it->second.deadline);
+          ++it;
+        }
+      }
+      if (next == Clock::time_point::max())
+        cv_.wait(lock);
+      else
+        cv_.wait_until(lock, next);
+    }
+  });
+}
+
+Watchdog::~Watchdog() {
+  {
+    std::lock_guard lock(mu_);
+    done_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+uint64_t Watchdog::arm(engine::InterruptHandle handle, Clock::time_point deadline) {
+  uint64_t id;
+  {
+    std::lock_guard lock(mu_);
+    id = next_id_++;
+    armed_.emplace(id, Entry{std::move(handle), deadline});
+  }
+  cv_.notify_all();
+  return id;
+}
+
+bool Watchdog::disarm(uint64_t id) {
+  std::lock_guard lock(mu_);
+  armed_.erase(id);
+  auto it = fired_.find(id);
+  if (it == fired_.end()) return false;
+  fired_.erase(it);
+  return true;
+}
+
+}  // namespace wasipool::spin
