@@ -171,6 +171,40 @@ TEST(RuntimeCall, InterruptStopsDeepCallChainsToo) {
   EXPECT_EQ(r.error().kind, TrapKind::Interrupted);
 }
 
+TEST(RuntimeCall, HostFunctionsMayCallBackIntoTheGuest) {
+  engine::EngineConfig cfg;
+  cfg.limits.max_call_depth = 200;
+  engine::Engine engine(cfg);
+  engine::Store store(engine);
+  engine::Linker linker;
+  // host "again"(n): calls the guest's "down"(n) through the store, so the chain alternates
+  // guest -> host -> guest ... and the depth limit has to count across the host frames.
+  linker.define_function("env", "again", sig({ValType::I32}, {ValType::I32}),
+                         [](engine::Caller& c, std::span<const uint64_t> a, std::span<uint64_t> out) {
+                           auto down = c.instance()->get_func("down");
+                           auto r = c.store().call(*down, std::vector<Value>{Value::i32(static_cast<uint32_t>(a[0]))});
+                           if (!r) return engine::HostResult{std::move(r).error()};
+                           out[0] = (*r)[0].as_u32() + 1;
+                           return engine::HostResult{};
+                         });
+  auto inst = linker.instantiate(store, load(engine, R"((module
+      (import "env" "again" (func $again (param i32) (result i32)))
+      (func (export "down") (param i32) (result i32)
+        (if (result i32) (i32.eqz (local.get 0)) (then (i32.const 0))
+          (else (call $again (i32.sub (local.get 0) (i32.const 1))))))))"));
+  ASSERT_TRUE(inst.ok()) << inst.error().message;
+  auto down = *(*inst)->get_func("down");
+  auto r = store.call(down, std::vector<Value>{Value::i32(50)});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ((*r)[0].as_i32(), 50);
+  auto deep = store.call(down, std::vector<Value>{Value::i32(1000)});
+  ASSERT_FALSE(deep.ok());
+  EXPECT_EQ(deep.error().kind, TrapKind::CallStackExhausted);
+  auto again = store.call(down, std::vector<Value>{Value::i32(50)});  // nothing leaked
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ((*again)[0].as_i32(), 50);
+}
+
 TEST(RuntimeCall, InterruptHandleOutlivesTheStore) {
   engine::Engine engine;
   std::optional<engine::InterruptHandle> handle;
