@@ -289,6 +289,14 @@ TEST(BinaryDecode, NameSectionIsBestEffort) {
   EXPECT_EQ(m2.customs.size(), 1u);
 }
 
+TEST(BinaryDecode, ImplementationLimitsOnTypeArity) {
+  Bytes many(1000, I32);
+  EXPECT_TRUE(decode(module({section(1, vec({functype(many, many)}))})).ok());
+  many.push_back(I32);
+  decode_fails(module({section(1, vec({functype(many, {})}))}), ErrorKind::Limit, "too many parameters");
+  decode_fails(module({section(1, vec({functype({}, many)}))}), ErrorKind::Limit, "too many results");
+}
+
 TEST(BinaryDecode, ForgedCountsDoNotAllocate) {
   // Counts of 2^32-1 with nothing behind them must fail cleanly and quickly.
   decode_fails(module({section(1, uleb(0xFFFFFFFF))}), ErrorKind::Malformed, "length out of bounds");

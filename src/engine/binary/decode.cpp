@@ -24,6 +24,11 @@ constexpr const char* kSectionEnd = "unexpected end of section or function";
 // an unbounded count is a memory-exhaustion attack. 50000 is what V8 and wasmtime allow too.
 constexpr uint64_t kMaxLocals = 50000;
 
+// Implementation limit on params and results per function type (V8 and wasmtime use the same
+// bound): every call and branch costs time and stack slots per value, so a type with a million
+// results in a small module would turn validation and calls into a denial of service.
+constexpr uint32_t kMaxTypeArity = 1000;
+
 enum SectionId : uint8_t {
   kCustom = 0, kType = 1, kImport = 2, kFunction = 3, kTable = 4, kMemory = 5, kGlobal = 6,
   kExport = 7, kStart = 8, kElement = 9, kCode = 10, kData = 11, kDataCount = 12,
@@ -249,11 +254,15 @@ bool Decoder::type_section(ByteReader& r) {
     }
     ir::FuncType ft;
     uint32_t n;
+    uint32_t n_at = r.offset();
     if (!read_count(r, n)) return false;
+    if (n > kMaxTypeArity) return fail("too many parameters (implementation limit 1000)", n_at, ErrorKind::Limit);
     ft.params.resize(n);
     for (auto& t : ft.params)
       if (!read_valtype(r, t)) return false;
+    n_at = r.offset();
     if (!read_count(r, n)) return false;
+    if (n > kMaxTypeArity) return fail("too many results (implementation limit 1000)", n_at, ErrorKind::Limit);
     ft.results.resize(n);
     for (auto& t : ft.results)
       if (!read_valtype(r, t)) return false;
