@@ -1,6 +1,7 @@
 // `wasipool serve [OPTIONS] [spin.toml | DIR]` (owner: spin): load a Spin application manifest and serve
 // its HTTP trigger until SIGINT/SIGTERM (in-flight requests finish first). Exit status: 0 after a
 // graceful stop, 1 when the app cannot be loaded or the address cannot be bound, 2 for a bad command line.
+#include <signal.h>
 #include <sys/stat.h>
 
 #include <cstdio>
@@ -27,6 +28,7 @@ void serve_usage(FILE* out) {
       "  --threads N           HTTP I/O threads (default one per core)\n"
       "  --state-dir DIR       key-value databases (default <app dir>/.spin)\n"
       "  --max-body BYTES      request body limit (default 16 MiB); beyond it: 413\n"
+      "  --max-output BYTES    WAGI stdout limit (default 16 MiB); beyond it the guest's writes fail\n"
       "  --quiet               do not print the route table\n",
       out);
 }
@@ -40,6 +42,8 @@ bool parse_number(const char* s, double& out) {
 }  // namespace
 
 int serve_main(int argc, char** argv) {
+  // A guest writing to a closed stdout (or a peer gone mid-write) must cost an EPIPE, not the server.
+  ::signal(SIGPIPE, SIG_IGN);
   http::ServerOptions server_opts;
   if (const char* env = std::getenv("SPIN_HTTP_LISTEN_ADDR"); env && *env) server_opts.listen = env;
   spin::HostOptions host_opts;
@@ -63,7 +67,8 @@ int serve_main(int argc, char** argv) {
       const char* v = value("--listen");
       if (!v) return 2;
       server_opts.listen = v;
-    } else if (a == "--timeout" || a == "--max-memory" || a == "--workers" || a == "--threads" || a == "--max-body") {
+    } else if (a == "--timeout" || a == "--max-memory" || a == "--workers" || a == "--threads" || a == "--max-body" ||
+               a == "--max-output") {
       const char* v = value(a.c_str());
       if (!v) return 2;
       if (!parse_number(v, num)) {
@@ -75,6 +80,7 @@ int serve_main(int argc, char** argv) {
       if (a == "--workers") host_opts.workers = static_cast<unsigned>(num);
       if (a == "--threads") server_opts.threads = static_cast<unsigned>(num);
       if (a == "--max-body") server_opts.max_body_bytes = static_cast<uint64_t>(num);
+      if (a == "--max-output") host_opts.max_stdout_bytes = static_cast<uint64_t>(num);
     } else if (a == "--state-dir") {
       const char* v = value("--state-dir");
       if (!v) return 2;

@@ -4,7 +4,9 @@
 //   +0 status u16 | +4 headers option tag u8, +8 ptr, +12 len (16-byte elements: name ptr/len, value ptr/len)
 //   | +16 body option tag u8, +20 ptr, +24 len
 // Every pointer and length the guest returns is checked against its memory before it is read.
+#include <cctype>
 #include <cstdio>
+#include <strings.h>
 
 #include "canonical_abi.h"
 #include "component.h"
@@ -73,7 +75,12 @@ http::Response run_spin_http(const HostShared& host, const ComponentRuntime& c, 
   // Lower the request record. The guest sees the path and query (not the absolute URL), every client
   // header plus the spin-* headers, no params, and the body when there is one.
   std::vector<std::pair<std::string, std::string>> headers;
-  for (const auto& h : req.headers) headers.emplace_back(h.name, h.value);
+  // Header names reach the guest in lower case, as Spin's header map (http::HeaderMap) delivers them.
+  for (const auto& h : req.headers) {
+    std::string name = h.name;
+    for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    headers.emplace_back(std::move(name), h.value);
+  }
   headers.emplace_back("spin-full-url", info.full_url);
   headers.emplace_back("spin-path-info", info.path_info);
   headers.emplace_back("spin-matched-route", info.matched_route);

@@ -1,0 +1,180 @@
+// Spin 1.x ABI test guest, written by hand against the old canonical ABI (see examples/hello/hello_spin.c
+// for the layout). spin-path-info picks the behaviour under test.
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+__attribute__((export_name("canonical_abi_realloc")))
+void* canonical_abi_realloc(void* ptr, size_t old_size, size_t align, size_t new_size) {
+  (void)old_size;
+  if (new_size == 0) return (void*)align;
+  void* p = realloc(ptr, new_size);
+  if (!p) abort();
+  return p;
+}
+__attribute__((export_name("canonical_abi_free")))
+void canonical_abi_free(void* ptr, size_t size, size_t align) {
+  (void)align;
+  if (size) free(ptr);
+}
+
+// Host imports (Spin 1.x interfaces), old-ABI lowering with a return area as the last argument.
+__attribute__((import_module("key-value"), import_name("open"))) void kv_open(const char*, size_t, void*);
+__attribute__((import_module("key-value"), import_name("get"))) void kv_get(uint32_t, const char*, size_t, void*);
+__attribute__((import_module("key-value"), import_name("set")))
+void kv_set(uint32_t, const char*, size_t, const char*, size_t, void*);
+__attribute__((import_module("spin-config"), import_name("get-config"))) void config_get(const char*, size_t, void*);
+__attribute__((import_module("wasi-outbound-http"), import_name("request")))
+void http_request(uint32_t, const char*, size_t, void*, size_t, void*, size_t, uint32_t, void*, size_t, void*);
+// Linked but never called, as the Rust SDK does: instantiation must still succeed.
+__attribute__((import_module("outbound-redis"), import_name("publish")))
+void redis_publish(const char*, size_t, const char*, size_t, const void*, size_t, void*);
+__attribute__((import_module("outbound-pg"), import_name("query")))
+void pg_query(const char*, size_t, const char*, size_t, const void*, size_t, void*);
+__attribute__((import_module("sqlite"), import_name("open"))) void sqlite_open(const char*, size_t, void*);
+__attribute__((import_module("llm"), import_name("infer")))
+void llm_infer(const char*, size_t, const char*, size_t, uint32_t, uint32_t, float, uint32_t, float, float, void*);
+
+struct Str { char* ptr; uint32_t len; };
+struct Header { struct Str name, value; };
+
+static uint32_t ret_area[7];
+static struct Header out_headers[64];
+static uint32_t n_out;
+static char body_buf[65536];
+static size_t body_len;
+
+static void add_header(const char* n, size_t nl, const char* v, size_t vl) {
+  if (n_out == 64) return;
+  out_headers[n_out].name = (struct Str){(char*)n, (uint32_t)nl};
+  out_headers[n_out].value = (struct Str){(char*)v, (uint32_t)vl};
+  ++n_out;
+}
+static void say(const char* fmt, const char* a, size_t al) {
+  body_len += snprintf(body_buf + body_len, sizeof body_buf - body_len, fmt, (int)al, a);
+  if (body_len >= sizeof body_buf) body_len = sizeof body_buf - 1;
+}
+static uint32_t* respond(uint16_t status, int with_body) {
+  memset(ret_area, 0, sizeof ret_area);
+  *(uint16_t*)&ret_area[0] = status;
+  ret_area[1] = n_out ? 1 : 0;
+  ret_area[2] = (uint32_t)(uintptr_t)out_headers;
+  ret_area[3] = n_out;
+  ret_area[4] = with_body ? 1 : 0;
+  ret_area[5] = (uint32_t)(uintptr_t)body_buf;
+  ret_area[6] = (uint32_t)body_len;
+  return ret_area;
+}
+static const char* find(struct Header* h, uint32_t n, const char* name, size_t* len) {
+  for (uint32_t i = 0; i < n; ++i)
+    if (h[i].name.len == strlen(name) && !memcmp(h[i].name.ptr, name, h[i].name.len)) {
+      *len = h[i].value.len;
+      return h[i].value.ptr;
+    }
+  *len = 0;
+  return NULL;
+}
+
+__attribute__((export_name("handle-http-request")))
+uint32_t* handle_http_request(uint32_t method, char* uri, uint32_t uri_len, struct Header* headers, uint32_t n_headers,
+                              void* params, uint32_t n_params, uint32_t body_tag, char* body, uint32_t blen) {
+  (void)params;
+  n_out = 0;
+  body_len = 0;
+  size_t pl;
+  const char* p = find(headers, n_headers, "spin-path-info", &pl);
+  char path[256] = {0};
+  if (p && pl < sizeof path) memcpy(path, p, pl);
+  static char method_s[16];
+  snprintf(method_s, sizeof method_s, "%u", method);
+
+  if (!strcmp(path, "/echo")) {  // request facts, one per line, plus every header as name=value
+    say("uri=%.*s\n", uri, uri_len);
+    say("method=%.*s\n", method_s, strlen(method_s));
+    say("params=%.*s\n", n_params ? "some" : "none", 4);
+    say("body=%.*s\n", body_tag ? body : "<none>", body_tag ? blen : 6);
+    for (uint32_t i = 0; i < n_headers; ++i) {
+      say("%.*s=", headers[i].name.ptr, headers[i].name.len);
+      say("%.*s\n", headers[i].value.ptr, headers[i].value.len);
+    }
+    add_header("content-type", 12, "text/plain", 10);
+    add_header("x-dup", 5, "first", 5);
+    add_header("x-dup", 5, "second", 6);
+    return respond(200, 1);
+  }
+  if (!strcmp(path, "/kv")) {  // ?key=value sets, ?key reads (store "default")
+    struct { uint8_t tag; uint8_t pad[3]; uint32_t a, b, c; } r;
+    kv_open("default", 7, &r);
+    if (r.tag) {
+      say("open failed: %.*s", "e", 1);
+      return respond(500, 1);
+    }
+    uint32_t store = r.a;
+    char* q = memchr(uri, '?', uri_len);
+    if (!q) return respond(400, 0);
+    char* qs = q + 1;
+    size_t ql = uri_len - (size_t)(qs - uri);
+    char* eq = memchr(qs, '=', ql);
+    if (eq) {
+      kv_set(store, qs, (size_t)(eq - qs), eq + 1, ql - (size_t)(eq + 1 - qs), &r);
+      return respond(r.tag ? 500 : 204, 0);
+    }
+    kv_get(store, qs, ql, &r);
+    if (r.tag) {
+      // error variant case at +4 (no-such-key is 4)
+      snprintf(body_buf, sizeof body_buf, "error %u", (unsigned)(r.a & 0xff));
+      body_len = strlen(body_buf);
+      return respond(404, 1);
+    }
+    say("%.*s", (const char*)(uintptr_t)r.a, r.b);
+    return respond(200, 1);
+  }
+  if (!strcmp(path, "/kv-denied")) {  // a store the manifest does not list
+    struct { uint8_t tag; uint8_t pad[3]; uint32_t a, b, c; } r;
+    kv_open("other", 5, &r);
+    snprintf(body_buf, sizeof body_buf, "tag=%u case=%u", r.tag, (unsigned)(r.a & 0xff));
+    body_len = strlen(body_buf);
+    return respond(200, 1);
+  }
+  if (!strcmp(path, "/config")) {
+    struct { uint8_t tag; uint8_t pad[3]; uint32_t a, b, c; } r;
+    config_get("greeting", 8, &r);
+    if (r.tag) return respond(500, 0);
+    say("%.*s", (const char*)(uintptr_t)r.a, r.b);
+    return respond(200, 1);
+  }
+  if (!strcmp(path, "/outbound")) {  // ?URL: try an outbound request, report the error case
+    char* q = memchr(uri, '?', uri_len);
+    if (!q) return respond(400, 0);
+    struct { uint8_t tag; uint8_t pad[3]; uint32_t a, b, c, d, e, f; } r;
+    http_request(0, q + 1, uri_len - (size_t)(q + 1 - uri), 0, 0, 0, 0, 0, 0, 0, &r);
+    snprintf(body_buf, sizeof body_buf, "tag=%u case=%u", r.tag, (unsigned)(r.a & 0xff));
+    body_len = strlen(body_buf);
+    return respond(200, 1);
+  }
+  if (!strcmp(path, "/loop")) {
+    volatile unsigned long n = 0;
+    for (;;) ++n;
+  }
+  if (!strcmp(path, "/trap")) __builtin_trap();
+  if (!strcmp(path, "/badstatus")) return respond(700, 0);
+  if (!strcmp(path, "/badptr")) {
+    memset(ret_area, 0, sizeof ret_area);
+    *(uint16_t*)&ret_area[0] = 200;
+    ret_area[4] = 1;
+    ret_area[5] = 0xfffffff0u;
+    ret_area[6] = 64;
+    return ret_area;
+  }
+  static volatile int never = 0;
+  if (never) {  // keep the unused imports linked
+    redis_publish(0, 0, 0, 0, 0, 0, 0);
+    pg_query(0, 0, 0, 0, 0, 0, 0);
+    sqlite_open(0, 0, 0);
+    llm_infer(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+  }
+  say("spin path_info=%.*s", path, strlen(path));
+  add_header("content-type", 12, "text/plain", 10);
+  return respond(200, 1);
+}
