@@ -74,6 +74,8 @@ for f in "${files[@]}"; do
     bad_files=$((bad_files + 1))
   else
     pass=${last%%/*}; rest=${last#*/}; total=${rest%% *}
+    # A summary followed by an unexpected exit status (e.g. a sanitizer's leak report at exit).
+    if [ "$rc" -ne 0 ] && [ "$rc" -ne 1 ]; then note="exit $rc after the summary"; bad_files=$((bad_files + 1)); fi
   fi
   failed=$((total - pass))
   [ -z "$note" ] && [ "$failed" -gt 0 ] && note="see $dir/failures.txt"

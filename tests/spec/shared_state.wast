@@ -1,0 +1,150 @@
+;; Owned by: spectest. State that one piece of code changes and another must see at once: memory and
+;; tables grown by a callee or by another instance, globals written through an import, data and element
+;; segments applied in order (later segments overwrite earlier ones). These guard against an execution
+;; tier caching a memory size, base or table length across a call.
+
+;; An exporter of memory, table and a mutable global.
+(module $Owner
+  (memory (export "mem") 1 5)
+  (table (export "tab") 1 10 funcref)
+  (global (export "g") (mut i64) (i64.const 0))
+  (func $forty (result i32) (i32.const 40))
+  (elem (i32.const 0) $forty)
+  (func (export "grow-mem") (param i32) (result i32) (memory.grow (local.get 0)))
+  (func (export "grow-tab") (param i32) (result i32) (table.grow 0 (ref.null func) (local.get 0)))
+  (func (export "size-mem") (result i32) (memory.size))
+  (func (export "size-tab") (result i32) (table.size 0))
+  (func (export "load") (param i32) (result i32) (i32.load (local.get 0)))
+  (func (export "store") (param i32 i32) (i32.store (local.get 0) (local.get 1)))
+  (func (export "call") (param i32) (result i32) (call_indirect (result i32) (local.get 0)))
+  (func (export "get-g") (result i64) (global.get 0))
+)
+(register "Owner" $Owner)
+
+;; Same-instance: a callee grows memory, the caller then accesses the new pages in the same activation.
+(module
+  (memory 1 4)
+  (func $grow (result i32) (memory.grow (i32.const 1)))
+  (func (export "grow-then-store") (result i32)
+    (drop (call $grow))
+    (i32.store (i32.const 0x1fffc) (i32.const 0x01020304))
+    (i32.load (i32.const 0x1fffc)))
+  (func (export "store-beyond") (i32.store (i32.const 0x3fffc) (i32.const 1)))
+  (func (export "size") (result i32) (memory.size))
+  ;; grow inside a loop, touching the last byte of each new page
+  (func (export "grow-loop") (result i32)
+    (local $old i32)
+    (block $done
+      (loop $l
+        (local.set $old (memory.grow (i32.const 1)))
+        (br_if $done (i32.eq (local.get $old) (i32.const -1)))
+        (i32.store8 (i32.sub (i32.mul (i32.add (local.get $old) (i32.const 1)) (i32.const 0x10000)) (i32.const 1))
+                    (i32.const 0x5a))
+        (br $l)))
+    (i32.load8_u (i32.const 0x3ffff)))
+)
+(assert_return (invoke "grow-then-store") (i32.const 0x01020304))
+(assert_trap (invoke "store-beyond") "out of bounds memory access")
+(assert_return (invoke "grow-loop") (i32.const 0x5a))
+(assert_return (invoke "size") (i32.const 4))
+(invoke "store-beyond")
+
+;; Cross-instance: the importer grows the shared memory and table; the owner sees the new sizes, and
+;; the importer sees what the owner writes.
+(module $User
+  (import "Owner" "mem" (memory 1))
+  (import "Owner" "tab" (table 1 funcref))
+  (import "Owner" "g" (global $g (mut i64)))
+  (func $fifty (result i32) (i32.const 50))
+  (elem declare func $fifty)
+  (func (export "grow-mem") (result i32) (memory.grow (i32.const 2)))
+  (func (export "size-mem") (result i32) (memory.size))
+  (func (export "load") (param i32) (result i32) (i32.load (local.get 0)))
+  (func (export "store") (param i32 i32) (i32.store (local.get 0) (local.get 1)))
+  (func (export "add-fifty") (result i32)
+    (local $i i32)
+    (local.set $i (table.grow 0 (ref.func $fifty) (i32.const 1)))
+    (local.get $i))
+  (func (export "call") (param i32) (result i32) (call_indirect (result i32) (local.get 0)))
+  (func (export "set-g") (param i64) (global.set $g (local.get 0)))
+)
+(assert_return (invoke $Owner "size-mem") (i32.const 1))
+(assert_trap (invoke $Owner "load" (i32.const 0x10000)) "out of bounds memory access")
+(assert_return (invoke $User "grow-mem") (i32.const 1))
+(assert_return (invoke $Owner "size-mem") (i32.const 3))
+(invoke $Owner "store" (i32.const 0x2fffc) (i32.const 77))
+(assert_return (invoke $User "load" (i32.const 0x2fffc)) (i32.const 77))
+(invoke $User "store" (i32.const 0x10000) (i32.const 88))
+(assert_return (invoke $Owner "load" (i32.const 0x10000)) (i32.const 88))
+(assert_return (invoke $Owner "grow-mem" (i32.const 2)) (i32.const 3))
+(assert_return (invoke $User "size-mem") (i32.const 5))
+(assert_return (invoke $User "grow-mem") (i32.const -1))
+
+(assert_return (invoke $Owner "size-tab") (i32.const 1))
+(assert_return (invoke $User "add-fifty") (i32.const 1))
+(assert_return (invoke $Owner "size-tab") (i32.const 2))
+(assert_return (invoke $Owner "call" (i32.const 1)) (i32.const 50))
+(assert_return (invoke $User "call" (i32.const 0)) (i32.const 40))
+(assert_return (invoke $Owner "grow-tab" (i32.const 8)) (i32.const 2))
+(assert_trap (invoke $User "call" (i32.const 9)) "uninitialized element")
+(assert_trap (invoke $User "call" (i32.const 10)) "undefined element")
+(assert_return (invoke $Owner "grow-tab" (i32.const 1)) (i32.const -1))
+
+(invoke $User "set-g" (i64.const -3))
+(assert_return (invoke $Owner "get-g") (i64.const -3))
+(assert_return (get $Owner "g") (i64.const -3))
+
+;; Segments are applied in order: a later data or element segment overwrites an earlier one.
+(module
+  (memory 1)
+  (data (i32.const 0) "aaaa")
+  (data (i32.const 2) "bb")
+  (table 3 funcref)
+  (func $one (result i32) (i32.const 1))
+  (func $two (result i32) (i32.const 2))
+  (elem (i32.const 0) $one $one $one)
+  (elem (i32.const 1) $two)
+  (func (export "load") (result i32) (i32.load (i32.const 0)))
+  (func (export "call") (param i32) (result i32) (call_indirect (result i32) (local.get 0)))
+)
+(assert_return (invoke "load") (i32.const 0x62626161))
+(assert_return (invoke "call" (i32.const 0)) (i32.const 1))
+(assert_return (invoke "call" (i32.const 1)) (i32.const 2))
+(assert_return (invoke "call" (i32.const 2)) (i32.const 1))
+
+;; Element segments given as expressions (null entries), and a global holding a function reference.
+(module
+  (global $fref funcref (ref.func $three))
+  (func $three (result i32) (i32.const 3))
+  (table $t 4 funcref)
+  (elem (table $t) (i32.const 0) funcref (ref.func $three) (ref.null func))
+  (func (export "call") (param i32) (result i32) (call_indirect $t (result i32) (local.get 0)))
+  (func (export "is-null") (param i32) (result i32) (ref.is_null (table.get $t (local.get 0))))
+  (func (export "set-from-global") (param i32) (table.set $t (local.get 0) (global.get $fref)))
+)
+(assert_return (invoke "call" (i32.const 0)) (i32.const 3))
+(assert_trap (invoke "call" (i32.const 1)) "uninitialized element")
+(assert_return (invoke "is-null" (i32.const 1)) (i32.const 1))
+(assert_return (invoke "is-null" (i32.const 3)) (i32.const 1))
+(invoke "set-from-global" (i32.const 3))
+(assert_return (invoke "call" (i32.const 3)) (i32.const 3))
+
+;; An imported function placed in a table and called indirectly runs in its own instance (its memory).
+(module $Reader
+  (memory 1)
+  (data (i32.const 0) "\2a")
+  (func (export "read") (result i32) (i32.load8_u (i32.const 0)))
+)
+(register "Reader" $Reader)
+(module
+  (import "Reader" "read" (func $read (result i32)))
+  (memory 1)
+  (data (i32.const 0) "\07")
+  (table funcref (elem $read))
+  (func (export "direct") (result i32) (call $read))
+  (func (export "indirect") (result i32) (call_indirect (result i32) (i32.const 0)))
+  (func (export "own") (result i32) (i32.load8_u (i32.const 0)))
+)
+(assert_return (invoke "direct") (i32.const 42))
+(assert_return (invoke "indirect") (i32.const 42))
+(assert_return (invoke "own") (i32.const 7))
