@@ -21,32 +21,62 @@ enum class Op : uint16_t {
 #define WASIPOOL_OPCODE(Name, Prefix, Code, Text, ImmK, SigK, Align) Name,
 #include "../ir/opcodes.def"
 #undef WASIPOOL_OPCODE
+// Conditional branches. BrNez/BrEqz (i32) and BrI64Nez/BrI64Eqz: [off|cond]; fused
+// compare-and-branch: [off] [a|b], jump if a <op> b.
+#define WASIPOOL_INTERP_CONDBR(X)                                                  \
+  X(BrNez) X(BrEqz) X(BrI64Nez) X(BrI64Eqz)                                        \
+  X(BrI32Eq) X(BrI32Ne) X(BrI32LtS) X(BrI32LtU) X(BrI32GtS) X(BrI32GtU)            \
+  X(BrI32LeS) X(BrI32LeU) X(BrI32GeS) X(BrI32GeU)                                  \
+  X(BrI64Eq) X(BrI64Ne) X(BrI64LtS) X(BrI64LtU) X(BrI64GtS) X(BrI64GtU)            \
+  X(BrI64LeS) X(BrI64LeU) X(BrI64GeS) X(BrI64GeU)
+#define WASIPOOL_INTERP_CONDBR_BACK(X)                                             \
+  X(BrNezBack) X(BrEqzBack) X(BrI64NezBack) X(BrI64EqzBack)                        \
+  X(BrI32EqBack) X(BrI32NeBack) X(BrI32LtSBack) X(BrI32LtUBack) X(BrI32GtSBack) X(BrI32GtUBack) \
+  X(BrI32LeSBack) X(BrI32LeUBack) X(BrI32GeSBack) X(BrI32GeUBack)                  \
+  X(BrI64EqBack) X(BrI64NeBack) X(BrI64LtSBack) X(BrI64LtUBack) X(BrI64GtSBack) X(BrI64GtUBack) \
+  X(BrI64LeSBack) X(BrI64LeUBack) X(BrI64GeSBack) X(BrI64GeUBack)
 #define WASIPOOL_INTERP_OPS(X)                                                     \
   X(Copy)        /* [dst|src]                         */                           \
   X(Jump)        /* [off]                             */                           \
   X(BrCopy1)     /* [off] [src|dst]                   */                           \
   X(BrCopyN)     /* [off] [src|dst] [n]               */                           \
-  X(BrNez)       /* [off|cond]   jump if i32 != 0     */                           \
-  X(BrEqz)       /* [off|cond]   jump if i32 == 0     */                           \
-  X(BrI64Nez) X(BrI64Eqz)                                                          \
-  /* fused compare-and-branch: [off] [a|b], jump if a <op> b */                   \
-  X(BrI32Eq) X(BrI32Ne) X(BrI32LtS) X(BrI32LtU) X(BrI32GtS) X(BrI32GtU)            \
-  X(BrI32LeS) X(BrI32LeU) X(BrI32GeS) X(BrI32GeU)                                  \
-  X(BrI64Eq) X(BrI64Ne) X(BrI64LtS) X(BrI64LtU) X(BrI64GtS) X(BrI64GtU)            \
-  X(BrI64LeS) X(BrI64LeU) X(BrI64GeS) X(BrI64GeU)                                  \
+  WASIPOOL_INTERP_CONDBR(X)                                                        \
+  /* the same, for branches back to a loop header: they also check for interruption */ \
+  WASIPOOL_INTERP_CONDBR_BACK(X)                                                   \
+  X(JumpBack)    /* [off]  a backward jump (checks for interruption) */           \
+  /* load with a fused i32.add address: [dst|a][b|offset], address = u32(a + b) + offset */ \
+  X(AddI32Load) X(AddI64Load) X(AddF32Load) X(AddF64Load) X(AddI32Load8S) X(AddI32Load8U) \
+  X(AddI32Load16S) X(AddI32Load16U) X(AddI64Load8S) X(AddI64Load8U) X(AddI64Load16S) \
+  X(AddI64Load16U) X(AddI64Load32S) X(AddI64Load32U)                               \
+  /* store with a fused i32.add address: [a|b][value|offset] */                   \
+  X(AddI32Store) X(AddI64Store) X(AddF32Store) X(AddF64Store) X(AddI32Store8)      \
+  X(AddI32Store16) X(AddI64Store8) X(AddI64Store16) X(AddI64Store32)               \
   X(BrTableOp)   /* [idx|n] [src|count] then count+1 words [off|dst] */           \
   X(Ret0)        /* [hdr]                             */                           \
   X(Ret1)        /* [hdr|src]                         */                           \
   X(RetN)        /* [hdr|src] [n]                     */                           \
   X(CallOp)      /* [func|args]                       */                           \
   X(CallIndirectOp) /* [table|type] [idx|args]        */                           \
-  X(LoopCheck)   /* interruption check at a loop header */                        \
   X(SelectOp)    /* [dst|a] [b|cond]                  */
 #define WASIPOOL_X(Name) Name,
   WASIPOOL_INTERP_OPS(WASIPOOL_X)
 #undef WASIPOOL_X
   kCount
 };
+
+// The fused forms mirror the opcode table's order of loads and stores (compile.cpp relies on it).
+static_assert(static_cast<int>(Op::AddI64Load32U) - static_cast<int>(Op::AddI32Load) ==
+              static_cast<int>(Op::I64Load32U) - static_cast<int>(Op::I32Load));
+static_assert(static_cast<int>(Op::AddI64Store32) - static_cast<int>(Op::AddI32Store) ==
+              static_cast<int>(Op::I64Store32) - static_cast<int>(Op::I32Store));
+static_assert(static_cast<int>(Op::BrI64GeUBack) - static_cast<int>(Op::BrNezBack) ==
+              static_cast<int>(Op::BrI64GeU) - static_cast<int>(Op::BrNez));
+
+// The backward form of a conditional branch (same operands).
+inline Op back_of(Op op) {
+  return static_cast<Op>(static_cast<uint16_t>(op) - static_cast<uint16_t>(Op::BrNez) +
+                         static_cast<uint16_t>(Op::BrNezBack));
+}
 
 // Frame layout (slot numbers relative to the frame pointer):
 //   [0, num_params)                 parameters (the caller's argument slots, reused in place)

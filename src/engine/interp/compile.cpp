@@ -161,6 +161,17 @@ class FunctionCompiler {
   void forget_fusion() {
     producer_end_ = kNone;
     cmp_end_ = kNone;
+    add_end_ = kNone;
+  }
+  // True (and the add removed) when `addr` is the result of the i32.add emitted just before: the
+  // memory access then computes the address itself, one dispatch instead of two.
+  bool take_add(Entry addr, uint32_t& a, uint32_t& b) {
+    if (addr.kind != Entry::Stack || add_end_ != here() || addr.slot != add_slot_) return false;
+    code_.resize(add_start_);
+    a = add_a_;
+    b = add_b_;
+    forget_fusion();
+    return true;
   }
   // Records that the instruction just emitted writes its result to `dst` (low half of word 1).
   void produced(uint32_t start, uint32_t dst) {
@@ -243,10 +254,11 @@ class FunctionCompiler {
     return cd;
   }
   // Emits a conditional jump (taken when the condition is `when`) with an unbound target.
-  Fixup emit_cond_jump(const Cond& cd, bool when) {
+  Fixup emit_cond_jump(const Cond& cd, bool when, bool back = false) {
     Op op = when ? cd.op : invert(cd.op);
-    uint32_t start = begin(op);
     bool two_operand = op != Op::BrNez && op != Op::BrEqz && op != Op::BrI64Nez && op != Op::BrI64Eqz;
+    if (back) op = back_of(op);
+    uint32_t start = begin(op);
     if (two_operand) {
       word(0);
       word(pack(cd.a, cd.b));
@@ -283,7 +295,7 @@ class FunctionCompiler {
     uint32_t dst = slot_of(c.height);
     uint32_t start;
     if (n == 0 || src == dst) {
-      start = begin(Op::Jump);
+      start = begin(c.kind == Ctrl::Loop ? Op::JumpBack : Op::Jump);
       word(0);
     } else if (n == 1) {
       start = begin(Op::BrCopy1);
@@ -334,6 +346,7 @@ class FunctionCompiler {
   // Fusion windows: valid only while here() equals the recorded end.
   uint32_t producer_end_ = kNone, producer_word_ = 0, producer_slot_ = 0;
   uint32_t cmp_end_ = kNone, cmp_start_ = 0, cmp_a_ = 0, cmp_b_ = 0, cmp_slot_ = 0;
+  uint32_t add_end_ = kNone, add_start_ = 0, add_a_ = 0, add_b_ = 0, add_slot_ = 0;
   Op cmp_op_ = Op::BrNez;
 };
 
@@ -421,10 +434,8 @@ Result<Ok, engine::Error> FunctionCompiler::step(const Instr& in) {
       block_arity(in.block, c.nparams, c.nresults);
       c.kind = in.op == Opcode::Loop ? Ctrl::Loop : Ctrl::Block;
       c.height = height() - c.nparams;
-      if (c.kind == Ctrl::Loop) {
-        c.loop_start = here();
-        begin(Op::LoopCheck);  // interruption is checked once per iteration
-      }
+      // No code at the header: branches back to it check for interruption (JumpBack, *Back).
+      if (c.kind == Ctrl::Loop) c.loop_start = here();
       ctrls_.push_back(std::move(c));
       return Ok{};
     }
@@ -456,7 +467,7 @@ Result<Ok, engine::Error> FunctionCompiler::step(const Instr& in) {
       materialize_all();
       if (!br_needs_copy(in.a)) {
         Ctrl& c = ctrls_[ctrls_.size() - 1 - in.a];
-        Fixup f = emit_cond_jump(cd, true);
+        Fixup f = emit_cond_jump(cd, true, c.kind == Ctrl::Loop);
         if (c.kind == Ctrl::Loop) bind(f, c.loop_start);
         else c.fixups.push_back(f);
       } else {
@@ -697,18 +708,38 @@ Result<Ok, engine::Error> FunctionCompiler::step(const Instr& in) {
 
   Op op = static_cast<Op>(static_cast<uint16_t>(in.op));
   if (info.imm == ir::Imm::MemArg) {
+    uint32_t x, y;
+    uint32_t offset = static_cast<uint32_t>(in.mem_offset);  // memory32: validated to fit in u32
     if (is_unary_sig(info.sig)) {  // load
       Entry a = pop();
+      bool fused = take_add(a, x, y);
       uint32_t dst = push_stack();
-      uint32_t start = begin(op);
-      word(pack(dst, a.slot));
-      word(in.mem_offset);
-      produced(start, dst);
+      if (fused) {
+        Op fop = static_cast<Op>(static_cast<uint16_t>(Op::AddI32Load) + static_cast<uint16_t>(in.op) -
+                                 static_cast<uint16_t>(Opcode::I32Load));
+        uint32_t start = begin(fop);
+        word(pack(dst, x));
+        word(pack(y, offset));
+        produced(start, dst);
+      } else {
+        uint32_t start = begin(op);
+        word(pack(dst, a.slot));
+        word(offset);
+        produced(start, dst);
+      }
     } else {  // store
       Entry v = pop(), a = pop();
-      begin(op);
-      word(pack(a.slot, v.slot));
-      word(in.mem_offset);
+      if (take_add(a, x, y)) {
+        Op fop = static_cast<Op>(static_cast<uint16_t>(Op::AddI32Store) + static_cast<uint16_t>(in.op) -
+                                 static_cast<uint16_t>(Opcode::I32Store));
+        begin(fop);
+        word(pack(x, y));
+        word(pack(v.slot, offset));
+      } else {
+        begin(op);
+        word(pack(a.slot, v.slot));
+        word(offset);
+      }
     }
     return Ok{};
   }
@@ -735,6 +766,13 @@ Result<Ok, engine::Error> FunctionCompiler::step(const Instr& in) {
     word(pack(dst, a.slot));
     word(b.slot);
     produced(start, dst);
+    if (in.op == Opcode::I32Add) {
+      add_end_ = here();
+      add_start_ = start;
+      add_a_ = a.slot;
+      add_b_ = b.slot;
+      add_slot_ = dst;
+    }
     Op br = branch_form(in.op);
     if (br != Op::kCount) {
       cmp_end_ = here();

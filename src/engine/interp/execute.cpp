@@ -7,6 +7,10 @@
 #include <cmath>
 #include <cstring>
 #include <exception>
+#ifdef WASIPOOL_INTERP_PROFILE
+#include <cstdio>
+#include <map>
+#endif
 #include <span>
 #include <string>
 
@@ -41,6 +45,47 @@ bool grow_stack(std::vector<uint64_t>& stack, size_t need) {
   stack.resize(std::min(n, kMaxStackSlots));
   return true;
 }
+
+#ifdef WASIPOOL_INTERP_PROFILE
+// Development aid only (never in a normal build): dynamic counts of instructions and pairs, printed
+// at exit. Build execute.cpp with -DWASIPOOL_INTERP_PROFILE to find fusion candidates.
+struct Profile {
+  std::map<std::pair<int, int>, uint64_t> pairs;
+  std::vector<uint64_t> ops = std::vector<uint64_t>(static_cast<size_t>(Op::kCount));
+  std::map<const void*, int> index;
+  int prev = -1;
+  ~Profile() {
+    static const char* names[] = {
+#define WASIPOOL_OPCODE(Name, Prefix, Code, Text, ImmK, SigK, Align) #Name,
+#include "../ir/opcodes.def"
+#undef WASIPOOL_OPCODE
+#define WASIPOOL_X(Name) #Name,
+        WASIPOOL_INTERP_OPS(WASIPOOL_X)
+#undef WASIPOOL_X
+    };
+    std::vector<std::pair<uint64_t, int>> v;
+    uint64_t total = 0;
+    for (size_t i = 0; i < ops.size(); ++i) if (ops[i]) v.push_back({ops[i], int(i)}), total += ops[i];
+    std::sort(v.rbegin(), v.rend());
+    fprintf(stderr, "total %llu\n", (unsigned long long)total);
+    for (size_t i = 0; i < v.size() && i < 40; ++i) fprintf(stderr, "%12llu %5.2f%% %s\n", (unsigned long long)v[i].first, 100.0 * v[i].first / total, names[v[i].second]);
+    std::vector<std::pair<uint64_t, std::pair<int, int>>> pv;
+    for (auto& [k, c] : pairs) pv.push_back({c, k});
+    std::sort(pv.rbegin(), pv.rend());
+    for (size_t i = 0; i < pv.size() && i < 40; ++i) fprintf(stderr, "%12llu %5.2f%% %s -> %s\n", (unsigned long long)pv[i].first, 100.0 * pv[i].first / total, names[pv[i].second.first], names[pv[i].second.second]);
+  }
+};
+Profile g_profile;
+void profile_hit(const void* const* labels, uint64_t h) {
+  if (g_profile.index.empty())
+    for (int i = 0; i < int(Op::kCount); ++i) g_profile.index.emplace(labels[i], i);
+  auto it = g_profile.index.find(reinterpret_cast<const void*>(h));
+  int op = it == g_profile.index.end() ? 0 : it->second;
+  g_profile.ops[op]++;
+  if (g_profile.prev >= 0) g_profile.pairs[{g_profile.prev, op}]++;
+  g_profile.prev = op;
+}
+#endif
 
 engine::Trap make_trap(TrapKind k) { return engine::Trap{k, engine::default_message(k), {}, 0}; }
 
@@ -103,11 +148,20 @@ std::optional<engine::Trap> run(StoreState* store, FuncInst* entry, size_t base,
     send = sbase + ex.stack.size();                            \
     fp = sbase + fp_off_;                                      \
   } while (0)
+#ifdef WASIPOOL_INTERP_PROFILE
+#define NEXT(n)                          \
+  do {                                   \
+    pc += (n);                           \
+    profile_hit(kLabels, pc[0]);         \
+    goto *reinterpret_cast<const void*>(pc[0]); \
+  } while (0)
+#else
 #define NEXT(n)                          \
   do {                                   \
     pc += (n);                           \
     goto *reinterpret_cast<const void*>(pc[0]); \
   } while (0)
+#endif
 #define TRAP(k)              \
   do {                       \
     tk = TrapKind::k;        \
@@ -359,6 +413,51 @@ std::optional<engine::Trap> run(StoreState* store, FuncInst* entry, size_t base,
   STORE(I64Store16, uint16_t)
   STORE(I64Store32, uint32_t)
 
+  // Fused i32.add address: the sum wraps to 32 bits exactly as the separate i32.add would; then the
+  // same 64-bit bounds check as above.
+#define ADD_LOAD(Name, T, conv)                                    \
+  L_Add##Name : {                                                  \
+    uint64_t w_ = pc[1], w2_ = pc[2];                              \
+    uint64_t ea_ = uint64_t{U32(fp[hi(w_)] + fp[lo(w2_)])} + hi(w2_); \
+    if (ea_ + sizeof(T) > msize) TRAP(MemoryOutOfBounds);          \
+    T v_;                                                          \
+    std::memcpy(&v_, mbase + ea_, sizeof(T));                      \
+    fp[lo(w_)] = conv(v_);                                         \
+    NEXT(3);                                                       \
+  }
+#define ADD_STORE(Name, T)                                         \
+  L_Add##Name : {                                                  \
+    uint64_t w_ = pc[1], w2_ = pc[2];                              \
+    uint64_t ea_ = uint64_t{U32(fp[lo(w_)] + fp[hi(w_)])} + hi(w2_); \
+    if (ea_ + sizeof(T) > msize) TRAP(MemoryOutOfBounds);          \
+    T v_ = static_cast<T>(fp[lo(w2_)]);                            \
+    std::memcpy(mbase + ea_, &v_, sizeof(T));                      \
+    NEXT(3);                                                       \
+  }
+  ADD_LOAD(I32Load, uint32_t, ZX)
+  ADD_LOAD(I64Load, uint64_t, ZX)
+  ADD_LOAD(F32Load, uint32_t, ZX)
+  ADD_LOAD(F64Load, uint64_t, ZX)
+  ADD_LOAD(I32Load8S, int8_t, SX32)
+  ADD_LOAD(I32Load8U, uint8_t, ZX)
+  ADD_LOAD(I32Load16S, int16_t, SX32)
+  ADD_LOAD(I32Load16U, uint16_t, ZX)
+  ADD_LOAD(I64Load8S, int8_t, SX64)
+  ADD_LOAD(I64Load8U, uint8_t, ZX)
+  ADD_LOAD(I64Load16S, int16_t, SX64)
+  ADD_LOAD(I64Load16U, uint16_t, ZX)
+  ADD_LOAD(I64Load32S, int32_t, SX64)
+  ADD_LOAD(I64Load32U, uint32_t, ZX)
+  ADD_STORE(I32Store, uint32_t)
+  ADD_STORE(I64Store, uint64_t)
+  ADD_STORE(F32Store, uint32_t)
+  ADD_STORE(F64Store, uint64_t)
+  ADD_STORE(I32Store8, uint8_t)
+  ADD_STORE(I32Store16, uint16_t)
+  ADD_STORE(I64Store8, uint8_t)
+  ADD_STORE(I64Store16, uint16_t)
+  ADD_STORE(I64Store32, uint32_t)
+
 L_MemorySize : {
   fp[lo(pc[1])] = msize / ir::kPageSize;
   NEXT(2);
@@ -489,29 +588,45 @@ L_ElemDrop : {
   // ---- control ------------------------------------------------------------------------------------
 L_Unreachable:
   TRAP(Unreachable);
-L_LoopCheck:
+L_JumpBack:
+  // Every loop iteration passes a backward branch: checking there bounds the time to stop a guest.
   if (interrupt->load(std::memory_order_relaxed)) TRAP(Interrupted);
-  NEXT(1);
+  pc += static_cast<int32_t>(lo(pc[1]));
+  NEXT(0);
 L_Jump:
   pc += static_cast<int32_t>(lo(pc[1]));
   NEXT(0);
-L_BrCopy1 : {  // [off][src|dst]
+L_BrCopy1 : {  // [off][src|dst]; may go back to a loop: check for interruption
+  if (interrupt->load(std::memory_order_relaxed)) TRAP(Interrupted);
   uint64_t w = pc[2];
   fp[hi(w)] = fp[lo(w)];
   pc += static_cast<int32_t>(lo(pc[1]));
   NEXT(0);
 }
-L_BrCopyN : {  // [off][src|dst][n]
+L_BrCopyN : {  // [off][src|dst][n]; may go back to a loop: check for interruption
+  if (interrupt->load(std::memory_order_relaxed)) TRAP(Interrupted);
   uint64_t w = pc[2];
   std::memmove(fp + hi(w), fp + lo(w), pc[3] * sizeof(uint64_t));
   pc += static_cast<int32_t>(lo(pc[1]));
   NEXT(0);
 }
+// Each conditional branch comes twice: forward, and back to a loop header with the interruption
+// check on the taken path.
 #define BR_IF1(Name, cond)                                         \
   L_##Name : {                                                     \
     uint64_t w_ = pc[1];                                           \
     uint64_t a = fp[hi(w_)];                                       \
     if (cond) {                                                    \
+      pc += static_cast<int32_t>(lo(w_));                          \
+      NEXT(0);                                                     \
+    }                                                              \
+    NEXT(2);                                                       \
+  }                                                                \
+  L_##Name##Back : {                                               \
+    uint64_t w_ = pc[1];                                           \
+    uint64_t a = fp[hi(w_)];                                       \
+    if (cond) {                                                    \
+      if (interrupt->load(std::memory_order_relaxed)) TRAP(Interrupted); \
       pc += static_cast<int32_t>(lo(w_));                          \
       NEXT(0);                                                     \
     }                                                              \
@@ -523,6 +638,17 @@ L_BrCopyN : {  // [off][src|dst][n]
     uint64_t a = fp[lo(w_)];                                       \
     uint64_t b = fp[hi(w_)];                                       \
     if (cond) {                                                    \
+      pc += static_cast<int32_t>(lo(pc[1]));                       \
+      NEXT(0);                                                     \
+    }                                                              \
+    NEXT(3);                                                       \
+  }                                                                \
+  L_##Name##Back : {                                               \
+    uint64_t w_ = pc[2];                                           \
+    uint64_t a = fp[lo(w_)];                                       \
+    uint64_t b = fp[hi(w_)];                                       \
+    if (cond) {                                                    \
+      if (interrupt->load(std::memory_order_relaxed)) TRAP(Interrupted); \
       pc += static_cast<int32_t>(lo(pc[1]));                       \
       NEXT(0);                                                     \
     }                                                              \
@@ -552,7 +678,8 @@ L_BrCopyN : {  // [off][src|dst][n]
   BR_IF2(BrI64LeU, a <= b)
   BR_IF2(BrI64GeS, S64(a) >= S64(b))
   BR_IF2(BrI64GeU, a >= b)
-L_BrTableOp : {  // [idx|n][src|count] then count+1 words [off|dst]
+L_BrTableOp : {  // [idx|n][src|count] then count+1 words [off|dst]; may go back to a loop
+  if (interrupt->load(std::memory_order_relaxed)) TRAP(Interrupted);
   uint64_t w1 = pc[1], w2 = pc[2];
   uint32_t i = U32(fp[lo(w1)]);
   uint32_t count = hi(w2);
@@ -650,7 +777,13 @@ do_call : {
   h[0] = reinterpret_cast<uint64_t>(ret_pc);
   h[1] = static_cast<uint64_t>(fp - sbase);
   h[2] = reinterpret_cast<uint64_t>(cur);
-  if (!cf->init.empty()) std::memcpy(h + kHeaderSlots, cf->init.data(), cf->init.size() * sizeof(uint64_t));
+  {
+    // Zeroed locals and constants; usually a handful of words, so no call to memcpy.
+    const uint64_t* src = cf->init.data();
+    size_t n = cf->init.size();
+    uint64_t* dst = h + kHeaderSlots;
+    for (size_t i = 0; i < n; ++i) dst[i] = src[i];
+  }
   ++depth;
   fp = nfp;
   cur = callee;
