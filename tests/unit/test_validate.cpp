@@ -80,7 +80,7 @@ TEST(Validate, BlocksAndBranches) {
   valid(one_func(fn({}, {I64}), {0x42, 0x01, 0x0F, 0x0B}));
   invalid(one_func(fn({}, {I64}), {0x41, 0x01, 0x0F, 0x0B}), "type mismatch");
   // else outside if.
-  invalid(one_func(fn({}, {}), {0x05, 0x0B}), "else", ErrorKind::Malformed);
+  invalid(one_func(fn({}, {}), {0x05, 0x0B}), "END opcode expected", ErrorKind::Malformed);
 }
 
 TEST(Validate, MultiValueBlocks) {
@@ -266,11 +266,27 @@ TEST(Validate, ModuleLevelRules) {
 
 TEST(Validate, BodyEncodingErrorsAreMalformed) {
   // Body ends inside a block / runs on after the final end / illegal opcode / SIMD.
-  invalid(one_func(kVoid, {0x02, 0x40, 0x0B}), "END opcode expected", ErrorKind::Malformed);
+  invalid(one_func(kVoid, {0x02, 0x40, 0x0B}), "unexpected end of section or function in function 0",
+          ErrorKind::Malformed);
   invalid(one_func(kVoid, {0x0B, 0x01}), "section size mismatch", ErrorKind::Malformed);
   invalid(one_func(kVoid, {0x27, 0x0B}), "illegal opcode 0x27", ErrorKind::Malformed);
   invalid(one_func(kVoid, {0xFD, 0x0F, 0x0B}), "unsupported feature: simd", ErrorKind::Unsupported);
-  invalid(one_func(kVoid, {}), "END opcode expected", ErrorKind::Malformed);
+  invalid(one_func(kVoid, {}), "unexpected end", ErrorKind::Malformed);
+}
+
+TEST(Validate, MalformedWinsOverInvalid) {
+  // Function 0 is invalid (i32.add of nothing), function 1 is malformed (illegal opcode): the spec
+  // decodes everything before validating, so the module is malformed.
+  Bytes m = module({section(1, vec({kVoid})), section(3, vec({uleb(0), uleb(0)})),
+                    section(10, vec({code_entry({0x00}, {0x6A, 0x0B}), code_entry({0x00}, {0x27, 0x0B})}))});
+  invalid(m, "illegal opcode 0x27", ErrorKind::Malformed);
+  // A body missing its end reads on into the next body, where `else` cannot continue it.
+  Bytes overrun = module({section(1, vec({kVoid})), section(3, vec({uleb(0), uleb(0)})),
+                          section(10, vec({code_entry({0x00}, {0x41, 0x01, 0x1A}),
+                                           code_entry({0x00}, {0x41, 0x01, 0x1A, 0x0B})}))});
+  invalid(overrun, "END opcode expected", ErrorKind::Malformed);
+  // Without a malformed body the validation error stands.
+  invalid(one_func(kVoid, {0x6A, 0x0B}), "type mismatch");
 }
 
 }  // namespace

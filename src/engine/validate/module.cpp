@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string_view>
 
+#include "../binary/body_scan.h"
 #include "context.h"
 #include "validate.h"
 
@@ -33,9 +34,23 @@ void mark_refs(const ir::ConstExpr& e, std::vector<bool>& declared) {
     if (in.op == ir::Opcode::RefFunc && in.imm < declared.size()) declared[in.imm] = true;
 }
 
+Result<Ok, Error> validate_module(const ir::Module& m);
+
 }  // namespace
 
 Result<Ok, Error> validate(const ir::Module& m) {
+  auto r = validate_module(m);
+  if (!r) {
+    // The spec decodes completely before it validates: if any body is malformed, that is the error,
+    // even when an (earlier) validation error was found first. Only the failure path pays for this.
+    if (auto malformed = binary::scan_bodies(m)) return fail(std::move(*malformed));
+  }
+  return r;
+}
+
+namespace {
+
+Result<Ok, Error> validate_module(const ir::Module& m) {
   const uint32_t num_types = static_cast<uint32_t>(m.types.size());
 
   // Type indices first: everything after this may look up m.func_type(i) safely.
@@ -120,5 +135,7 @@ Result<Ok, Error> validate(const ir::Module& m) {
 
   return validate_functions(ctx);
 }
+
+}  // namespace
 
 }  // namespace wasipool::validate
