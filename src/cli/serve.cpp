@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <thread>
 
 #include "commands.h"
 #include "http/server.h"
@@ -97,6 +98,10 @@ int serve_main(int argc, char** argv) {
   }
   struct stat st {};
   if (::stat(manifest.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) manifest += "/spin.toml";
+
+  // I/O threads: one per core (at least two); all but one may also run guests inline (see HostOptions).
+  if (!server_opts.threads) server_opts.threads = std::max(2u, std::thread::hardware_concurrency());
+  host_opts.inline_guests = server_opts.threads - 1;
 
   auto app = spin::load_manifest(manifest);
   if (!app.ok()) {

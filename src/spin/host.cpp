@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <thread>
@@ -94,7 +95,7 @@ class AppHostImpl final : public AppHost {
     const HttpRoute& route = app_.routes[m->route];
     if (route.executor.kind == ExecutorKind::Spin && !spin_method(req.method))
       return reply(error_response(405, "Method Not Allowed\n"));
-    pool_.submit([this, req = std::move(req), m = std::move(*m), reply = std::move(reply)]() {
+    auto job = [this, req = std::move(req), m = std::move(*m), reply = std::move(reply)]() {
       http::Response resp;
       // A host bug or an allocation failure while serving one request must not take the server down.
       try {
@@ -104,7 +105,15 @@ class AppHostImpl final : public AppHost {
         resp = error_response(500, "Internal Server Error\n");
       }
       reply(std::move(resp));
-    });
+    };
+    unsigned limit = shared_.options.inline_guests;
+    if (limit && inline_running_.fetch_add(1) < limit) {
+      job();
+      --inline_running_;
+      return;
+    }
+    if (limit) --inline_running_;
+    pool_.submit(std::move(job));
   }
 
  private:
@@ -174,6 +183,7 @@ class AppHostImpl final : public AppHost {
   std::unique_ptr<KeyValue> kv_;
   std::vector<std::unique_ptr<ComponentRuntime>> runtimes_;
   std::string staging_root_;
+  std::atomic<unsigned> inline_running_{0};
   WorkerPool pool_;  // last: destroyed first, so running jobs never see the members above go away
 };
 

@@ -16,6 +16,10 @@ struct HostOptions {
   std::chrono::milliseconds request_timeout{30'000};  // per request, guest time; beyond -> 504
   uint64_t max_stdout_bytes = 16 * 1024 * 1024;        // WAGI stdout cap; beyond -> the guest's writes fail
   unsigned workers = 0;                                // guest threads; 0: max(4, 2 x cores)
+  // How many guests may run directly on the caller's (HTTP I/O) thread instead of being handed to a
+  // worker: a hand-off costs two thread wake-ups per request. Keep it below the number of I/O threads
+  // so one is always free to accept connections and answer health probes.
+  unsigned inline_guests = 0;
   std::string state_dir;                               // key-value databases; "" -> <manifest dir>/.spin
   bool quiet = false;                                  // no per-component log lines
 };

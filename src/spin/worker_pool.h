@@ -53,6 +53,7 @@ class Watchdog {
   std::map<uint64_t, Entry> armed_;
   std::map<uint64_t, bool> fired_;
   uint64_t next_id_ = 1;
+  Clock::time_point waiting_until_ = Clock::time_point::max();  // what the thread sleeps until
   bool done_ = false;
   std::thread thread_;
 };

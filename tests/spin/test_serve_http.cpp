@@ -324,3 +324,21 @@ TEST(SpinServeLifecycle, ExampleHelloManifestServesHello) {
     EXPECT_EQ(r.body, "hello") << m;
   }
 }
+
+TEST(SpinServeLifecycle, SigtermLetsInFlightRequestsFinish) {
+  std::string dir = spintest::make_temp_dir();
+  ServeProcess s(app_manifest(dir), {"--timeout", "1"});
+  ASSERT_GT(s.port(), 0) << s.output();
+  Conn looping(s.port());
+  ASSERT_TRUE(looping.send("GET /wagi/loop HTTP/1.1\r\nHost: x\r\n\r\n"));
+  // A later request's answer means the server has read the earlier one too (same loopback, sent first);
+  // the short pause only makes that all but certain on a loaded machine.
+  EXPECT_EQ(request(s.port(), "GET", "/hello").status, 200);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(s.stop(), 0);  // returns once the server has exited
+  auto r = looping.read();
+  EXPECT_TRUE(r.ok);
+  EXPECT_EQ(r.status, 504);  // the in-flight request was answered before the exit
+  EXPECT_EQ(r.headers["connection"], "close");
+  std::filesystem::remove_all(dir);
+}
