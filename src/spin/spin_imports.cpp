@@ -13,6 +13,7 @@
 #include "canonical_abi.h"
 #include "component.h"
 #include "key_value.h"
+#include "outbound_http.h"
 
 namespace wasipool::spin {
 
@@ -216,7 +217,7 @@ bool define_known(Defs& d, const std::string& module, const std::string& name, c
     return false;
   }
   if (module == "wasi-outbound-http" && name == "request") {
-    return def(i32s(11), [comp](Caller& c, std::span<const uint64_t> a, std::span<uint64_t>) -> HostResult {
+    return def(i32s(11), [comp, host](Caller& c, std::span<const uint64_t> a, std::span<uint64_t>) -> HostResult {
       uint32_t ret = arg(a, 10);
       auto uri = guest_string(c, arg(a, 1), arg(a, 2));
       if (!uri) return engine::Trap::host("wasi-outbound-http.request: uri out of bounds");
@@ -238,8 +239,56 @@ bool define_known(Defs& d, const std::string& module, const std::string& name, c
                      comp->id.c_str(), uri->c_str());
         return write_err(c, ret, kDestinationNotAllowed);
       }
-      warn_once("component '" + comp->id + "': outbound HTTP is not implemented by wasipool yet; answering runtime-error");
-      return write_err(c, ret, kRuntimeError);
+      if (scheme == "https") {
+        warn_once("component '" + comp->id + "': outbound https is not supported (no TLS); answering runtime-error");
+        return write_err(c, ret, kRuntimeError);
+      }
+      static const char* kMethods[] = {"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"};
+      OutboundRequest out;
+      out.method = arg(a, 0) < 7 ? kMethods[arg(a, 0)] : "GET";
+      out.host = hostname;
+      out.port = port;
+      size_t path_at = rest.find_first_of("/?");
+      out.target = path_at == std::string::npos ? "/" : rest.substr(path_at);
+      if (!out.target.empty() && out.target[0] == '?') out.target = "/" + out.target;
+      if (size_t hash = out.target.find('#'); hash != std::string::npos) out.target.resize(hash);
+      auto mem = c.memory();
+      // Guest-given list length: 16 bytes per element, every element checked before use.
+      for (uint32_t i = 0; i < arg(a, 4); ++i) {
+        uint64_t e = arg(a, 3) + 16ull * i;
+        auto np = mem.load<uint32_t>(e), nl = mem.load<uint32_t>(e + 4), vp = mem.load<uint32_t>(e + 8),
+             vl = mem.load<uint32_t>(e + 12);
+        if (!np || !nl || !vp || !vl) return engine::Trap::host("wasi-outbound-http.request: headers out of bounds");
+        auto name = guest_string(c, *np, *nl), value = guest_string(c, *vp, *vl);
+        if (!name || !value) return engine::Trap::host("wasi-outbound-http.request: header out of bounds");
+        out.headers.emplace_back(std::move(*name), std::move(*value));
+      }
+      if (arg(a, 7) == 1) {
+        auto body = guest_string(c, arg(a, 8), arg(a, 9));
+        if (!body) return engine::Trap::host("wasi-outbound-http.request: body out of bounds");
+        out.body = std::move(*body);
+      }
+      auto resp = send_outbound(out, std::min<std::chrono::milliseconds>(host->options.request_timeout,
+                                                                        std::chrono::milliseconds(10'000)),
+                                host->options.max_stdout_bytes);
+      if (!resp.ok()) {
+        std::fprintf(stderr, "wasipool serve: component '%s': outbound request to %s failed: %s\n", comp->id.c_str(),
+                     uri->c_str(), resp.error().c_str());
+        return write_err(c, ret, kRequestError);
+      }
+      // ok(response): status u16 @4; headers option @8 (tag) / @12 / @16; body option @20 / @24 / @28.
+      GuestMemory g(c.store(), c.instance());
+      std::vector<std::pair<std::string, std::string>> hs;
+      for (auto& h : resp->headers) hs.emplace_back(h.name, h.value);
+      auto hl = g.put_pairs(hs);
+      auto bl = g.put_bytes(resp->body, 1);
+      if (!hl || !bl) return engine::Trap::host("wasi-outbound-http.request: " + g.last_error());
+      if (!mem.store<uint8_t>(ret, 0) || !mem.store<uint16_t>(ret + 4ull, resp->status) ||
+          !mem.store<uint8_t>(ret + 8ull, 1) || !mem.store<uint32_t>(ret + 12ull, hl->ptr) ||
+          !mem.store<uint32_t>(ret + 16ull, hl->len) || !mem.store<uint8_t>(ret + 20ull, 1) ||
+          !mem.store<uint32_t>(ret + 24ull, bl->ptr) || !mem.store<uint32_t>(ret + 28ull, bl->len))
+        return engine::Trap::host("return area out of bounds");
+      return std::nullopt;
     });
   }
   return false;

@@ -39,6 +39,7 @@ id = "spin"
 source = ")" + kGuests + R"(/spin_abi_cases.wasm"
 key_value_stores = ["default"]
 allowed_http_hosts = ["allowed.example.com"]
+allowed_outbound_hosts = ["http://127.0.0.1:*"]
 config = { greeting = "{{ greeting }} there" }
 [component.trigger]
 route = "/spin/..."
@@ -201,6 +202,14 @@ TEST_F(SpinServe, SpinHostInterfaces) {
   EXPECT_EQ(request(port(), "GET", "/spin/kv-denied").body, "tag=1 case=2");  // access-denied
   EXPECT_EQ(request(port(), "GET", "/spin/outbound?http://denied.example.com/x").body, "tag=1 case=1");
   EXPECT_EQ(request(port(), "GET", "/spin/outbound?not-a-url").body, "tag=1 case=2");  // invalid-url
+  const std::string self = "http://127.0.0.1:" + std::to_string(port());
+  // Allowed: the server calls itself; the upstream WAGI guest sees the guest's header.
+  auto up = request(port(), "GET", "/spin/outbound?" + self + "/wagi/env");
+  EXPECT_NE(up.body.find("status=200 headers=1 body="), std::string::npos) << up.body;
+  EXPECT_NE(up.body.find("HTTP_X_FROM_GUEST=1"), std::string::npos) << up.body;
+  EXPECT_EQ(request(port(), "GET", "/spin/outbound?http://127.0.0.1:1/x").body, "tag=1 case=3");  // request-error
+  EXPECT_EQ(request(port(), "GET", "/spin/outbound?http://localhost:" + std::to_string(port()) + "/hello").body,
+            "tag=1 case=1");  // the allow-list names 127.0.0.1, not localhost
 }
 
 TEST_F(SpinServe, MalformedAndOversizedRequests) {

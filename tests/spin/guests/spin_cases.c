@@ -147,9 +147,18 @@ uint32_t* handle_http_request(uint32_t method, char* uri, uint32_t uri_len, stru
   if (!strcmp(path, "/outbound")) {  // ?URL: try an outbound request, report the error case
     char* q = memchr(uri, '?', uri_len);
     if (!q) return respond(400, 0);
-    struct { uint8_t tag; uint8_t pad[3]; uint32_t a, b, c, d, e, f; } r;
-    http_request(0, q + 1, uri_len - (size_t)(q + 1 - uri), 0, 0, 0, 0, 0, 0, 0, &r);
-    snprintf(body_buf, sizeof body_buf, "tag=%u case=%u", r.tag, (unsigned)(r.a & 0xff));
+    struct { uint8_t tag; uint8_t pad[3]; uint32_t a, b, c, d, e, f, g; } r;
+    static char hn[] = "x-from-guest", hv[] = "1";
+    static struct Header req_headers[1];
+    req_headers[0].name = (struct Str){hn, sizeof hn - 1};
+    req_headers[0].value = (struct Str){hv, sizeof hv - 1};
+    http_request(0, q + 1, uri_len - (size_t)(q + 1 - uri), req_headers, 1, 0, 0, 0, 0, 0, &r);
+    if (r.tag == 0) {  // ok(response): status, headers option, body option
+      snprintf(body_buf, sizeof body_buf, "status=%u headers=%u body=%.*s", r.a & 0xffff, r.b & 0xff,
+               (int)((r.e & 0xff) ? r.g : 0), (const char*)(uintptr_t)r.f);
+    } else {
+      snprintf(body_buf, sizeof body_buf, "tag=%u case=%u", r.tag, (unsigned)(r.a & 0xff));
+    }
     body_len = strlen(body_buf);
     return respond(200, 1);
   }
