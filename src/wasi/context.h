@@ -42,6 +42,8 @@ struct FdEntry {
   std::unique_ptr<DirListing> listing;  // directories only, created on first fd_readdir
 };
 
+// Auto: openat2 when the kernel allows it, else the walk. Openat2/Walk force one strategy (set by
+// WASIPOOL_WASI_RESOLVE=openat2|walk, so the escape corpus runs under each; Openat2 never falls back).
 enum class ResolveMode : uint8_t { Auto, Openat2, Walk };
 
 class Context {
