@@ -17,20 +17,6 @@ namespace wasipool::spin {
 
 namespace {
 
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
 bool write_all(int fd, const std::string& data) {
   size_t off = 0;
   while (off < data.size()) {
@@ -212,24 +198,75 @@ http::Response parse_wagi_output(std::string_view out) {
   return r;
 }
 
+namespace {
+
+// stdin/stdout memfds, created once per thread and reused: creating and closing two memfds was a tenth
+// of a hello request. Between requests everything a guest could leave behind is wiped: stdin is
+// truncated, stdout is hole-punched back to zeros over its whole size (a guest may seek and write
+// anywhere, or read its own stdout: no byte of one request's output may reach the next), and the
+// status flags a guest can set through fd_fdstat_set_flags (O_APPEND, O_NONBLOCK) are reset.
+struct WagiPipes {
+  int in = -1, out = -1;
+  uint64_t cap = 0;
+  ~WagiPipes() {
+    if (in >= 0) ::close(in);
+    if (out >= 0) ::close(out);
+  }
+  bool ready(uint64_t want_cap) {
+    if (in < 0) in = ::memfd_create("wagi-stdin", MFD_CLOEXEC);
+    if (out >= 0 && cap != want_cap) {
+      ::close(out);
+      out = -1;
+    }
+    if (out < 0) {
+      out = ::memfd_create("wagi-stdout", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+      // Bounded stdout: a sparse file of the cap's size that can neither grow nor shrink.
+      if (out < 0 || ::ftruncate(out, static_cast<off_t>(want_cap)) != 0 ||
+          ::fcntl(out, F_ADD_SEALS, F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL) != 0) {
+        if (out >= 0) ::close(out);
+        out = -1;
+        return false;
+      }
+      cap = want_cap;
+    }
+    return in >= 0;
+  }
+  bool reset() {
+    return ::fcntl(in, F_SETFL, 0) == 0 && ::fcntl(out, F_SETFL, 0) == 0 && ::ftruncate(in, 0) == 0 &&
+           ::lseek(in, 0, SEEK_SET) == 0 && ::lseek(out, 0, SEEK_SET) == 0;
+  }
+  bool scrub() {
+    return ::fallocate(out, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, static_cast<off_t>(cap)) == 0;
+  }
+};
+
+struct ScrubOnExit {
+  WagiPipes& p;
+  ~ScrubOnExit() {
+    if (!p.scrub()) {  // cannot guarantee a clean stdout: start over with fresh descriptors
+      ::close(p.out);
+      p.out = -1;
+    }
+  }
+};
+
+}  // namespace
+
 http::Response run_wagi(const HostShared& host, const ComponentRuntime& c, const Executor& ex,
                         const http::Request& req, const RouteMatch& m, const SpinRequestInfo& info) {
-  Fd in(::memfd_create("wagi-stdin", MFD_CLOEXEC));
-  Fd out(::memfd_create("wagi-stdout", MFD_CLOEXEC | MFD_ALLOW_SEALING));
-  if (in.get() < 0 || out.get() < 0) return error_response(500, "cannot create request pipes\n");
-  if (!write_all(in.get(), req.body) || ::lseek(in.get(), 0, SEEK_SET) != 0)
+  thread_local WagiPipes pipes;
+  if (!pipes.ready(host.options.max_stdout_bytes) || !pipes.reset())
+    return error_response(500, "cannot create request pipes\n");
+  ScrubOnExit scrub{pipes};
+  if (!write_all(pipes.in, req.body) || ::lseek(pipes.in, 0, SEEK_SET) != 0)
     return error_response(500, "cannot stage the request body\n");
-  // Bounded stdout: a sparse file of the cap's size that can neither grow nor shrink.
-  if (::ftruncate(out.get(), static_cast<off_t>(host.options.max_stdout_bytes)) != 0 ||
-      ::fcntl(out.get(), F_ADD_SEALS, F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL) != 0)
-    return error_response(500, "cannot bound the guest's output\n");
 
   wasi::Config cfg;
   cfg.args = make_argv(ex.argv, req);
   cfg.env = make_env(c, req, m, info);
   cfg.preopens = c.preopens;
-  cfg.stdin_fd = in.get();
-  cfg.stdout_fd = out.get();
+  cfg.stdin_fd = pipes.in;
+  cfg.stdout_fd = pipes.out;
   cfg.stderr_fd = 2;
   auto ctx = wasi::make_context(std::move(cfg));
   if (!ctx.ok()) return error_response(500, "WASI context: " + ctx.error() + "\n");
@@ -268,10 +305,10 @@ http::Response run_wagi(const HostShared& host, const ComponentRuntime& c, const
       return error_response(500, "Internal Server Error\n");
     }
   }
-  off_t len = ::lseek(out.get(), 0, SEEK_CUR);
+  off_t len = ::lseek(pipes.out, 0, SEEK_CUR);
   if (len < 0) return error_response(500, "cannot read the guest's output\n");
   std::string output(static_cast<size_t>(len), '\0');
-  if (len > 0 && ::pread(out.get(), output.data(), output.size(), 0) != len)
+  if (len > 0 && ::pread(pipes.out, output.data(), output.size(), 0) != len)
     return error_response(500, "cannot read the guest's output\n");
   return parse_wagi_output(output);
 }

@@ -148,6 +148,17 @@ TEST_F(SpinServe, WagiBodyOnStdinAndChunked) {
   EXPECT_EQ(cr.body, "hello chunks");
 }
 
+TEST_F(SpinServe, WagiOutputNeverLeaksBetweenRequests) {
+  Conn c(port());
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(c.send("GET /wagi/env HTTP/1.1\r\nHost: x\r\n\r\nGET /wagi/peek HTTP/1.1\r\nHost: x\r\n\r\n"));
+    EXPECT_EQ(c.read().status, 200);
+    auto peek = c.read();
+    EXPECT_EQ(peek.status, 200);
+    EXPECT_TRUE(peek.body == "nonzero=0" || peek.body == "unreadable") << peek.body;
+  }
+}
+
 TEST_F(SpinServe, WagiLimitsAndMounts) {
   auto f = request(port(), "GET", "/wagi/file");
   EXPECT_EQ(f.status, 200);

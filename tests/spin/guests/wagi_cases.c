@@ -48,6 +48,15 @@ int main(int argc, char** argv) {
     char* volatile big = malloc(512u * 1024 * 1024);
     if (big) big[512u * 1024 * 1024 - 1] = 1;
     printf("Content-Type: text/plain\n\n%s", big ? "allocated" : "refused");
+  } else if (!strcmp(p, "/peek")) {  // reads its own stdout past what it wrote: must see no old bytes
+    printf("Content-Type: text/plain\n\n");
+    fflush(stdout);
+    static char buf[4096];
+    ssize_t n = pread(1, buf, sizeof buf, 64);
+    int nonzero = 0;
+    for (ssize_t i = 0; i < n; ++i) nonzero += buf[i] != 0;
+    if (n < 0) printf("unreadable");
+    else printf("nonzero=%d", nonzero);
   } else if (!strcmp(p, "/file")) {  // a file mounted through the manifest's `files`
     FILE* f = fopen("/data/greeting.txt", "r");
     if (!f) {
