@@ -43,6 +43,7 @@ demo: build
 
 bench: build
 	bench/run.sh $(BUILD)
+	bench/startup.sh $(BUILD)
 
 # `make fuzz FUZZ_SECONDS=1800`; FUZZ_CALL=1 also runs exported functions (see fuzz/fuzz_load.cpp).
 fuzz: build
