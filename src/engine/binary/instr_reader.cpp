@@ -1,45 +1,159 @@
 // The shared instruction reader: opcode + immediates, encoding checks only (see instr_reader.h).
+//
+// This runs over every instruction of every body on every load (validation) and again when a tier
+// compiles, so the hot path is written for the compiler: a local cursor whose address never escapes
+// (it lives in registers), one-byte LEB128 fast paths, and every failure in an out-of-line cold
+// function. Every read is still checked against the end of the code range.
 #include "instr_reader.h"
 
 #include <cstdio>
 #include <string>
 
+#include "leb128.h"
 #include "reader.h"
 
 namespace wasipool::binary {
 namespace {
 
+constexpr const char* kEnd = "unexpected end of section or function";
+
+[[gnu::cold, gnu::noinline]] bool fail_at(engine::Error* err, engine::ErrorKind kind, const char* reason,
+                                          uint32_t at) {
+  *err = make_error(kind, reason, at);
+  return false;
+}
+
+[[gnu::cold, gnu::noinline]] bool fail_opcode(engine::Error* err, uint8_t byte, uint32_t at) {
+  char msg[64];
+  engine::ErrorKind kind = engine::ErrorKind::Malformed;
+  if (const char* proposal = ir::proposal_of_byte(byte)) {
+    std::snprintf(msg, sizeof msg, "unsupported feature: %s", proposal);
+    kind = engine::ErrorKind::Unsupported;
+  } else {
+    std::snprintf(msg, sizeof msg, "illegal opcode 0x%02x", byte);
+  }
+  return fail_at(err, kind, msg, at);
+}
+
+[[gnu::cold, gnu::noinline]] bool fail_fc_opcode(engine::Error* err, uint32_t sub, uint32_t at) {
+  char msg[64];
+  std::snprintf(msg, sizeof msg, "illegal opcode 0xfc 0x%x", sub);
+  return fail_at(err, engine::ErrorKind::Malformed, msg, at);
+}
+
+struct LebResult {
+  uint64_t value;
+  size_t len;
+  LebStatus status;
+};
+template <unsigned Bits>
+[[gnu::noinline]] LebResult uleb_slow(const uint8_t* p, const uint8_t* end) {
+  LebResult r{0, 0, LebStatus::Ok};
+  r.status = read_uleb<Bits>(p, end, r.value, r.len);
+  return r;
+}
+template <unsigned Bits>
+[[gnu::noinline]] LebResult sleb_slow(const uint8_t* p, const uint8_t* end) {
+  LebResult r{0, 0, LebStatus::Ok};
+  int64_t v = 0;
+  r.status = read_sleb<Bits>(p, end, v, r.len);
+  r.value = static_cast<uint64_t>(v);
+  return r;
+}
+
 // Value-type bytes of WebAssembly 2.0; 0x7B (v128) is recognised separately so it can be reported as
 // the unsupported SIMD proposal rather than as garbage.
-bool is_valtype_byte(uint8_t b) {
+inline bool is_valtype_byte(uint8_t b) {
   return b == 0x7F || b == 0x7E || b == 0x7D || b == 0x7C || b == 0x70 || b == 0x6F;
 }
 
-// Immediate of a value type in `select t*`: known types, v128 -> unsupported simd, else malformed.
-bool read_valtype(ByteReader& r, ir::ValType& out) {
-  const uint32_t at = r.offset();
-  uint8_t b;
-  if (!r.u8(b)) return false;
-  if (is_valtype_byte(b)) {
-    out = static_cast<ir::ValType>(b);
+// A cursor over [p, end) of one code range. All methods inline; failures go to *err.
+struct Cursor {
+  const uint8_t* p;
+  const uint8_t* end;
+  const uint8_t* begin;
+  uint32_t base;
+  engine::Error* err;
+
+  uint32_t offset() const { return base + static_cast<uint32_t>(p - begin); }
+  size_t remaining() const { return static_cast<size_t>(end - p); }
+  bool fail(const char* reason, uint32_t at, engine::ErrorKind kind = engine::ErrorKind::Malformed) {
+    return fail_at(err, kind, reason, at);
+  }
+
+  bool u8(uint8_t& out) {
+    if (__builtin_expect(p >= end, 0)) return fail(kEnd, offset());
+    out = *p++;
     return true;
   }
-  if (b == 0x7B) return r.fail_at("unsupported feature: simd", at, engine::ErrorKind::Unsupported);
-  return r.fail_at("malformed value type", at);
-}
+  bool leb_fail(LebStatus s) { return fail(s == LebStatus::End ? kEnd : reason_of(s), offset()); }
 
-// memory.size/grow/fill, memory.init/copy: the memory index is a reserved single 0x00 byte in 2.0
-// (multi-memory turns it into an index; we must not silently accept one).
-bool read_zero_byte(ByteReader& r) {
-  const uint32_t at = r.offset();
-  uint8_t b;
-  if (!r.u8(b)) return false;
-  if (b != 0) return r.fail_at("zero byte expected", at);
-  return true;
-}
+  template <unsigned Bits>
+  bool uleb(uint64_t& out) {
+    if (__builtin_expect(p < end && *p < 0x80, 1)) {  // one byte: the common case
+      out = *p++;
+      return true;
+    }
+    LebResult r = uleb_slow<Bits>(p, end);
+    if (r.status != LebStatus::Ok) return leb_fail(r.status);
+    out = r.value;
+    p += r.len;
+    return true;
+  }
+  template <unsigned Bits>
+  bool sleb(int64_t& out) {
+    if (__builtin_expect(p < end && *p < 0x80, 1)) {
+      const uint8_t b = *p++;
+      out = (b & 0x40) ? static_cast<int64_t>(b) - 0x80 : b;
+      return true;
+    }
+    LebResult r = sleb_slow<Bits>(p, end);
+    if (r.status != LebStatus::Ok) return leb_fail(r.status);
+    out = static_cast<int64_t>(r.value);
+    p += r.len;
+    return true;
+  }
+  bool u32(uint32_t& out) {
+    uint64_t v = 0;
+    if (!uleb<32>(v)) return false;
+    out = static_cast<uint32_t>(v);
+    return true;
+  }
+
+  // memory.size/grow/fill, memory.init/copy: the memory index is a reserved single 0x00 byte in 2.0
+  // (multi-memory turns it into an index; we must not silently accept one).
+  bool zero_byte() {
+    const uint32_t at = offset();
+    uint8_t b = 0;
+    if (!u8(b)) return false;
+    if (b != 0) return fail("zero byte expected", at);
+    return true;
+  }
+
+  // A value type in `select t*`: known types, v128 -> unsupported simd, else malformed.
+  bool valtype(ir::ValType& out) {
+    const uint32_t at = offset();
+    uint8_t b = 0;
+    if (!u8(b)) return false;
+    if (is_valtype_byte(b)) {
+      out = static_cast<ir::ValType>(b);
+      return true;
+    }
+    if (b == 0x7B) return fail("unsupported feature: simd", at, engine::ErrorKind::Unsupported);
+    return fail("malformed value type", at);
+  }
+
+  bool fixed(unsigned n, uint64_t& out) {
+    if (__builtin_expect(remaining() < n, 0)) return fail(kEnd, offset());
+    out = 0;
+    for (unsigned i = n; i-- > 0;) out = out << 8 | p[i];
+    p += n;
+    return true;
+  }
+};
 
 // One-byte opcode -> (Opcode, immediate kind), copied from the opcode table once at start-up so the
-// per-instruction lookup is an inline array read (this loop runs over every body on every load).
+// per-instruction lookup is an inline array read.
 struct ByteEntry {
   uint16_t op;  // kNoOp: not a 2.0 opcode
   ir::Imm imm;
@@ -56,57 +170,52 @@ struct ByteTable {
 };
 const ByteTable kBytes;
 
-// Decodes one instruction into `in`; on failure the reason is recorded in `r`.
-bool decode_instr(ByteReader& r, Instr& in, std::vector<uint32_t>& targets) {
-  in.offset = r.offset();
-  uint8_t byte;
-  if (!r.u8(byte)) return false;
+// Decodes one instruction into `in`, advancing c.p; on failure *c.err says why.
+[[gnu::always_inline]] inline bool decode_instr(Cursor& c, Instr& in, std::vector<uint32_t>& targets) {
+  in.offset = c.offset();
+  uint8_t byte = 0;
+  if (!c.u8(byte)) return false;
 
   ir::Imm imm;
   if (byte == 0xFC) {
-    uint32_t sub;
-    if (!r.u32(sub)) return false;
+    uint32_t sub = 0;
+    if (!c.u32(sub)) return false;
     auto op = ir::opcode_from_fc(sub);
-    if (!op) return r.fail_fmt(in.offset, engine::ErrorKind::Malformed, "illegal opcode 0xfc 0x%x", sub);
+    if (!op) return fail_fc_opcode(c.err, sub, in.offset);
     in.op = *op;
     imm = ir::info(*op).imm;
   } else {
     const ByteEntry& e = kBytes.e[byte];
-    if (e.op == kNoOp) {
-      if (const char* proposal = ir::proposal_of_byte(byte))
-        return r.fail_fmt(in.offset, engine::ErrorKind::Unsupported, "unsupported feature: %s", proposal);
-      return r.fail_fmt(in.offset, engine::ErrorKind::Malformed, "illegal opcode 0x%02x", byte);
-    }
+    if (__builtin_expect(e.op == kNoOp, 0)) return fail_opcode(c.err, byte, in.offset);
     in.op = static_cast<ir::Opcode>(e.op);
     imm = e.imm;
   }
 
-  bool ok = true;
   switch (imm) {
     case ir::Imm::None:
-      break;
+      return true;
     case ir::Imm::BlockType: {
-      const uint32_t at = r.offset();
-      uint8_t b;
-      if (!r.peek(b)) { ok = r.u8(b); break; }
+      const uint32_t at = c.offset();
+      if (c.p >= c.end) return c.fail(kEnd, at);
+      const uint8_t b = *c.p;
       if (b == 0x40) {
-        r.skip(1);
+        ++c.p;
         in.block.kind = BlockType::Kind::Empty;
       } else if (is_valtype_byte(b)) {
-        r.skip(1);
+        ++c.p;
         in.block.kind = BlockType::Kind::Value;
         in.block.value = static_cast<ir::ValType>(b);
       } else if (b == 0x7B) {
-        ok = r.fail_at("unsupported feature: simd", at, engine::ErrorKind::Unsupported);
+        return c.fail("unsupported feature: simd", at, engine::ErrorKind::Unsupported);
       } else {
         // A type index, encoded as a positive s33 so it cannot collide with the one-byte forms.
-        int64_t idx;
-        if (!(ok = r.s33(idx))) break;
-        if (idx < 0) { ok = r.fail_at("malformed block type", at); break; }
+        int64_t idx = 0;
+        if (!c.sleb<33>(idx)) return false;
+        if (idx < 0) return c.fail("malformed block type", at);
         in.block.kind = BlockType::Kind::TypeIndex;
         in.block.type_index = static_cast<uint32_t>(idx);
       }
-      break;
+      return true;
     }
     case ir::Imm::Label:
     case ir::Imm::Func:
@@ -115,111 +224,100 @@ bool decode_instr(ByteReader& r, Instr& in, std::vector<uint32_t>& targets) {
     case ir::Imm::Table:
     case ir::Imm::Data:
     case ir::Imm::Elem:
-      ok = r.u32(in.a);
-      break;
+      return c.u32(in.a);
     case ir::Imm::BrTable: {
-      uint32_t count;
-      if (!(ok = r.u32(count))) break;
+      uint32_t count = 0;
+      if (!c.u32(count)) return false;
       // Each target takes at least one byte: a count beyond the remaining bytes is a lie, and must
       // not drive an allocation.
-      if (count >= r.remaining()) { ok = r.fail("unexpected end of section or function"); break; }
+      if (count >= c.remaining()) return c.fail(kEnd, c.offset());
       targets.clear();
       targets.reserve(count + 1);
-      for (uint32_t i = 0; i <= count && ok; ++i) {
+      for (uint32_t i = 0; i <= count; ++i) {
         uint32_t t = 0;
-        ok = r.u32(t);
+        if (!c.u32(t)) return false;
         targets.push_back(t);
       }
       in.targets = std::span<const uint32_t>(targets.data(), targets.size());
-      break;
+      return true;
     }
     case ir::Imm::CallIndirect:
       // Since reference types the table index is a full u32 LEB (possibly overlong: 0x80 0x00).
-      ok = r.u32(in.a) && r.u32(in.b);
-      break;
+      return c.u32(in.a) && c.u32(in.b);
     case ir::Imm::MemArg: {
       uint32_t offset32 = 0;
-      ok = r.u32(in.align) && r.u32(offset32);
+      if (!c.u32(in.align) || !c.u32(offset32)) return false;
       in.mem_offset = offset32;
-      break;
+      return true;
     }
     case ir::Imm::Memory:
-      ok = read_zero_byte(r);
-      break;
+      return c.zero_byte();
     case ir::Imm::I32: {
-      int32_t v = 0;
-      ok = r.s32(v);
-      in.value = static_cast<uint32_t>(v);
-      break;
+      int64_t v = 0;
+      if (!c.sleb<32>(v)) return false;
+      in.value = static_cast<uint32_t>(static_cast<int32_t>(v));
+      return true;
     }
     case ir::Imm::I64: {
       int64_t v = 0;
-      ok = r.s64(v);
+      if (!c.sleb<64>(v)) return false;
       in.value = static_cast<uint64_t>(v);
-      break;
+      return true;
     }
-    case ir::Imm::F32: {
-      uint32_t bits = 0;
-      ok = r.fixed32(bits);
-      in.value = bits;
-      break;
-    }
+    case ir::Imm::F32:
+      return c.fixed(4, in.value);
     case ir::Imm::F64:
-      ok = r.fixed64(in.value);
-      break;
+      return c.fixed(8, in.value);
     case ir::Imm::RefType: {
-      const uint32_t at = r.offset();
-      uint8_t b;
-      if (!(ok = r.u8(b))) break;
-      if (b == 0x70 || b == 0x6F) in.ref_type = static_cast<ir::ValType>(b);
-      else ok = r.fail_at("malformed reference type", at);
-      break;
+      const uint32_t at = c.offset();
+      uint8_t b = 0;
+      if (!c.u8(b)) return false;
+      if (b != 0x70 && b != 0x6F) return c.fail("malformed reference type", at);
+      in.ref_type = static_cast<ir::ValType>(b);
+      return true;
     }
     case ir::Imm::SelectT: {
-      uint32_t count;
-      if (!(ok = r.u32(count))) break;
-      if (count > r.remaining()) { ok = r.fail("unexpected end of section or function"); break; }
+      uint32_t count = 0;
+      if (!c.u32(count)) return false;
+      if (count > c.remaining()) return c.fail(kEnd, c.offset());
       in.select_count = count;
-      for (uint32_t i = 0; i < count && ok; ++i) {
+      for (uint32_t i = 0; i < count; ++i) {
         ir::ValType t = ir::ValType::I32;
-        ok = read_valtype(r, t);
+        if (!c.valtype(t)) return false;
         if (i == 0) in.ref_type = t;
       }
-      break;
+      return true;
     }
     case ir::Imm::MemoryInit:
-      ok = r.u32(in.a) && read_zero_byte(r);
-      break;
+      return c.u32(in.a) && c.zero_byte();
     case ir::Imm::MemoryCopy:
-      ok = read_zero_byte(r) && read_zero_byte(r);
-      break;
+      return c.zero_byte() && c.zero_byte();
     case ir::Imm::TableInit:
       // Encoded elem index first, then table index.
-      ok = r.u32(in.a) && r.u32(in.b);
-      break;
+      return c.u32(in.a) && c.u32(in.b);
     case ir::Imm::TableCopy:
       // Encoded destination first, then source.
-      ok = r.u32(in.a) && r.u32(in.b);
-      break;
+      return c.u32(in.a) && c.u32(in.b);
   }
-  return ok;
+  return true;
 }
 
 }  // namespace
 
-// The result is built in place and returned through one object so it is not copied (this runs for
-// every instruction of every body on every load).
 InstrReader::InstrReader(std::span<const uint8_t> code, uint32_t base_offset)
     : code_(code), base_(base_offset) {}
 
+bool InstrReader::next(Instr& out) {
+  Cursor c{code_.data() + pos_, code_.data() + code_.size(), code_.data(), base_, &error_};
+  if (__builtin_expect(!decode_instr(c, out, targets_), 0)) return false;
+  pos_ = static_cast<size_t>(c.p - code_.data());
+  return true;
+}
+
+// The result is built in place and returned through one object so it is not copied.
 Result<Instr, engine::Error> InstrReader::next() {
   Result<Instr, engine::Error> result{Instr{}};
-  ByteReader r(code_.subspan(pos_), offset(), "unexpected end of section or function");
-  if (decode_instr(r, result.value(), targets_)) {
-    pos_ += r.pos();
-  } else {
-    result = Result<Instr, engine::Error>(fail(r.error()));
-  }
+  if (!next(result.value())) result = Result<Instr, engine::Error>(fail(error_));
   return result;
 }
 

@@ -50,11 +50,18 @@ class InstrReader {
   // ("unsupported feature: simd at offset 0x..").
   Result<Instr, engine::Error> next();
 
+  // The same, for hot loops (validation, compilation): decodes into `out`, which the caller reuses —
+  // fields the opcode's immediates do not use keep stale values — and returns false on failure, which
+  // error() then describes. Saves building a Result per instruction.
+  bool next(Instr& out);
+  engine::Error error() const { return error_; }
+
  private:
   std::span<const uint8_t> code_;
   size_t pos_ = 0;
   uint32_t base_ = 0;
   std::vector<uint32_t> targets_;  // reused br_table buffer: no allocation per instruction once warm
+  engine::Error error_;            // last failure of next(Instr&)
 };
 
 }  // namespace wasipool::binary

@@ -554,19 +554,32 @@ Result<Ok, Error> FunctionValidator::run(uint32_t func_index) {
     return make_invalid(reason + buf, at, detail, kind);
   };
 
+  binary::Instr in;  // reused: next(Instr&) decodes in place
   while (!ctrls_.empty()) {
     if (reader.at_end())
       return fail(where("END opcode expected", reader.offset(), "the body ends inside a block",
                         ErrorKind::Malformed));
-    auto next = reader.next();
-    if (!next) {
-      Error e = std::move(next).error();
+    if (!reader.next(in)) {
+      Error e = reader.error();
       char buf[64];
       std::snprintf(buf, sizeof buf, " (in function %u)", func_index);
       e.message += buf;
       return fail(std::move(e));
     }
-    if (!instr(*next)) return fail(where(reason_, next->offset, detail_, kind_));
+    // Fast path, inline: operators with a fixed signature and no index to check (most of a body).
+    const ir::OpcodeInfo& info = kInfo.info[static_cast<size_t>(in.op)];
+    if (info.sig != ir::Sig::Special && info.imm != ir::Imm::MemArg && info.imm != ir::Imm::Memory) {
+      const SigTypes& s = kSigTable[static_cast<size_t>(info.sig)];
+      bool ok = true;
+      for (uint32_t i = s.num_params; ok && i-- > 0;) ok = pop(s.params[i]);
+      if (__builtin_expect(ok, 1)) {
+        if (s.num_results) push(s.result);
+        continue;
+      }
+    } else if (instr(in)) {
+      continue;
+    }
+    return fail(where(reason_, in.offset, detail_, kind_));
   }
   if (!reader.at_end())
     return fail(where("section size mismatch", reader.offset(), "bytes after the final end",
