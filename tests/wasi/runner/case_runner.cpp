@@ -19,6 +19,7 @@
 //   @setup: mkdir P | file P TEXT | symlink TARGET P | chmod OCTAL P | fifo P     (P relative to {tmp})
 //   @check: file P TEXT | absent P | dir P | symlink P TARGET | size P N          (after the run)
 //   @tcp: SEND => EXPECT   connect to 127.0.0.1:{port}, send SEND, half-close, read to EOF, compare
+//   @tcp-delay-ms: N       start the TCP exchanges only N ms after `wasipool run` started
 //   @timeout: SECONDS      kill `wasipool run` after this long and fail (default 60)
 // Placeholders in @run/@module/@setup/@check: {module} {tmp} {tmp2} {port} {src} {bin}.
 #include <arpa/inet.h>
@@ -62,6 +63,7 @@ struct Case {
   std::vector<std::string> env;
   std::vector<std::vector<std::string>> setup, check;
   std::vector<std::pair<std::string, std::string>> tcp;
+  int tcp_delay_ms = 0;
   double timeout = 60;
 };
 
@@ -171,7 +173,8 @@ bool parse_case(const std::string& path, Case& c) {
         return false;
       }
       c.tcp.emplace_back(unescape(value.substr(0, arrow)), unescape(value.substr(arrow + 4)));
-    } else if (key == "timeout") c.timeout = std::atof(value.c_str());
+    } else if (key == "tcp-delay-ms") c.tcp_delay_ms = std::atoi(value.c_str());
+    else if (key == "timeout") c.timeout = std::atof(value.c_str());
     else if (key == "cflags") {
       // consumed by CMake when the guest is compiled
     } else {
@@ -417,6 +420,7 @@ int main(int argc, char** argv) {
   // TCP exchanges run on their own thread while this one drains stdout/stderr.
   std::vector<std::string> tcp_got(c.tcp.size());
   std::thread tcp_thread([&] {
+    if (!c.tcp.empty() && c.tcp_delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(c.tcp_delay_ms));
     for (size_t i = 0; i < c.tcp.size(); ++i) tcp_got[i] = tcp_exchange(port, c.tcp[i].first, c.timeout);
   });
 
