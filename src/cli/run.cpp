@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
@@ -184,8 +185,12 @@ int run_main(int argc, char** argv) {
   engine::Engine engine(config);
   auto module = engine.load(*bytes);
   if (!module) {
-    error_line("'%s' is not a usable module: %s: %s", o.module.c_str(), engine::name_of(module.error().kind),
-               module.error().message.c_str());
+    // wasmtime also accepts the text format; we do not, so say what to do instead.
+    size_t first = 0;
+    while (first < bytes->size() && std::isspace((*bytes)[first])) ++first;
+    const char* hint = first < bytes->size() && (*bytes)[first] == '(' ? " (looks like the text format: convert it with wat2wasm)" : "";
+    error_line("'%s' is not a usable module: %s: %s%s", o.module.c_str(), engine::name_of(module.error().kind),
+               module.error().message.c_str(), hint);
     return kExitLoad;
   }
   bytes->clear();
