@@ -30,6 +30,10 @@ std::optional<engine::Error> scan_body(const ir::Module& m, uint32_t func_index,
     if (reader.at_end()) return error("unexpected end of section or function", reader.offset());
     auto in = reader.next();
     if (!in) {
+      // Past the declared end the bytes belong to someone else: a proposal opcode there does not
+      // make this module "unsupported", it is just a body without its end.
+      if (reader.offset() >= end_of_body && in.error().kind != engine::ErrorKind::Malformed)
+        return error("END opcode expected", end_of_body);
       engine::Error e = std::move(in).error();
       char buf[48];
       std::snprintf(buf, sizeof buf, " (in function %u)", func_index);
