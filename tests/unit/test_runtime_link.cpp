@@ -244,5 +244,58 @@ TEST_F(LinkTest, StoreFunctionAsImportKeepsItsType) {
   EXPECT_FALSE(saw_instance);
 }
 
+TEST_F(LinkTest, MutableGlobalIsSharedNotCopied) {
+  auto g = store.create_global({ValType::I64, true}, Value::i64(1));
+  ASSERT_TRUE(g.ok());
+  linker.define("env", "counter", *g);
+  const char* text = R"((module
+      (import "env" "counter" (global $c (mut i64)))
+      (func (export "bump") (global.set $c (i64.add (global.get $c) (i64.const 10))))))";
+  auto a = linker.instantiate(store, load(engine, text));
+  auto b = linker.instantiate(store, load(engine, text));
+  ASSERT_TRUE(a.ok() && b.ok());
+  ASSERT_TRUE(store.call(*(*a)->get_func("bump"), {}).ok());
+  ASSERT_TRUE(store.call(*(*b)->get_func("bump"), {}).ok());
+  EXPECT_EQ(store.global_get(*g).as_i64(), 21);
+  EXPECT_EQ(store.global_type(*g), (ir::GlobalType{ValType::I64, true}));
+}
+
+TEST_F(LinkTest, ExternrefsPassThroughUnchanged) {
+  auto inst = linker.instantiate(store, load(engine, R"((module
+      (table $t (export "t") 2 externref)
+      (func (export "keep") (param externref) (result externref i32)
+        (table.set $t (i32.const 1) (local.get 0))
+        (table.get $t (i32.const 1))
+        (ref.is_null (local.get 0)))))"));
+  ASSERT_TRUE(inst.ok()) << inst.error().message;
+  auto keep = *(*inst)->get_func("keep");
+  auto r = store.call(keep, std::vector<Value>{Value::externref(0xfeedface12345678ull)});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ((*r)[0].type, ValType::ExternRef);
+  EXPECT_EQ((*r)[0].bits, 0xfeedface12345678ull);
+  EXPECT_EQ((*r)[1].as_i32(), 0);
+  auto n = store.call(keep, std::vector<Value>{Value::null(ValType::ExternRef)});
+  ASSERT_TRUE(n.ok());
+  EXPECT_TRUE((*n)[0].is_null());
+  EXPECT_EQ((*n)[1].as_i32(), 1);
+  EXPECT_EQ((*inst)->get_table("t")->inst->elems[1], 0u);
+  EXPECT_FALSE((*inst)->get_func("t").has_value());  // wrong kind
+  EXPECT_FALSE((*inst)->get_export("nope").has_value());
+}
+
+TEST_F(LinkTest, RedefiningAnInstanceReplacesItsExports) {
+  auto one = linker.instantiate(store, load(engine, R"((module (func (export "v") (result i32) (i32.const 1))))"));
+  auto two = linker.instantiate(store, load(engine, R"((module (func (export "v") (result i32) (i32.const 2))))"));
+  ASSERT_TRUE(one.ok() && two.ok());
+  linker.define_instance("m", **one);
+  linker.define_instance("m", **two);
+  auto user = linker.instantiate(store, load(engine, R"((module (import "m" "v" (func $v (result i32)))
+      (func (export "get") (result i32) (call $v))))"));
+  ASSERT_TRUE(user.ok()) << user.error().message;
+  auto r = store.call(*(*user)->get_func("get"), {});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ((*r)[0].as_i32(), 2);
+}
+
 }  // namespace
 }  // namespace wasipool::test
