@@ -188,7 +188,8 @@ int run_main(int argc, char** argv) {
     // wasmtime also accepts the text format; we do not, so say what to do instead.
     size_t first = 0;
     while (first < bytes->size() && std::isspace((*bytes)[first])) ++first;
-    const char* hint = first < bytes->size() && (*bytes)[first] == '(' ? " (looks like the text format: convert it with wat2wasm)" : "";
+    bool text = first < bytes->size() && (*bytes)[first] == '(';
+    const char* hint = text ? " (looks like the text format: convert it with wat2wasm)" : "";
     error_line("'%s' is not a usable module: %s: %s%s", o.module.c_str(), engine::name_of(module.error().kind),
                module.error().message.c_str(), hint);
     return kExitLoad;
