@@ -30,6 +30,8 @@ void serve_usage(FILE* out) {
       "  --state-dir DIR       key-value databases (default <app dir>/.spin)\n"
       "  --max-body BYTES      request body limit (default 16 MiB); beyond it: 413\n"
       "  --max-output BYTES    WAGI stdout limit (default 16 MiB); beyond it the guest's writes fail\n"
+      "  --read-timeout SECS   time a client has to send a whole request (default 30)\n"
+      "  --idle-timeout SECS   keep-alive wait for the next request (default 60)\n"
       "  --quiet               do not print the route table\n",
       out);
 }
@@ -69,7 +71,7 @@ int serve_main(int argc, char** argv) {
       if (!v) return 2;
       server_opts.listen = v;
     } else if (a == "--timeout" || a == "--max-memory" || a == "--workers" || a == "--threads" || a == "--max-body" ||
-               a == "--max-output") {
+               a == "--max-output" || a == "--read-timeout" || a == "--idle-timeout") {
       const char* v = value(a.c_str());
       if (!v) return 2;
       if (!parse_number(v, num)) {
@@ -82,6 +84,8 @@ int serve_main(int argc, char** argv) {
       if (a == "--threads") server_opts.threads = static_cast<unsigned>(num);
       if (a == "--max-body") server_opts.max_body_bytes = static_cast<uint64_t>(num);
       if (a == "--max-output") host_opts.max_stdout_bytes = static_cast<uint64_t>(num);
+      if (a == "--read-timeout") server_opts.read_timeout = std::chrono::milliseconds(static_cast<int64_t>(num * 1000));
+      if (a == "--idle-timeout") server_opts.idle_timeout = std::chrono::milliseconds(static_cast<int64_t>(num * 1000));
     } else if (a == "--state-dir") {
       const char* v = value("--state-dir");
       if (!v) return 2;

@@ -71,17 +71,14 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->header_limit(server_.opts.max_header_bytes);
     parser_->body_limit(server_.opts.max_body_bytes);
-    if (buffer_.size() > 0) return read_header();  // pipelined bytes are already here
-    stream_.expires_after(first ? server_.opts.read_timeout : server_.opts.idle_timeout);
-    stream_.socket().async_wait(tcp::socket::wait_read,
-                                [self = shared_from_this()](beast::error_code ec) {
-                                  if (ec) return self->close();
-                                  self->read_header();
-                                });
+    // Until the header is complete: the idle timeout between keep-alive requests, else the read timeout
+    // (pipelined bytes already buffered mean the next request has begun).
+    bool idle = !first && buffer_.size() == 0;
+    stream_.expires_after(idle ? server_.opts.idle_timeout : server_.opts.read_timeout);
+    read_header();
   }
 
   void read_header() {
-    stream_.expires_after(server_.opts.read_timeout);
     bhttp::async_read_header(stream_, buffer_, *parser_,
                              [self = shared_from_this()](beast::error_code ec, size_t) { self->on_header(ec); });
   }
@@ -103,6 +100,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void read_body() {
+    stream_.expires_after(server_.opts.read_timeout);
     bhttp::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
       if (ec) return self->on_error(ec);
       self->on_request();

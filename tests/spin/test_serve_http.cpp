@@ -362,3 +362,20 @@ TEST(SpinServeLifecycle, SigtermLetsInFlightRequestsFinish) {
   EXPECT_EQ(r.headers["connection"], "close");
   std::filesystem::remove_all(dir);
 }
+
+TEST(SpinServeLifecycle, SilentAndIdleClientsAreDisconnected) {
+  std::string dir = spintest::make_temp_dir();
+  ServeProcess s(app_manifest(dir), {"--read-timeout", "0.5", "--idle-timeout", "0.5"});
+  ASSERT_GT(s.port(), 0) << s.output();
+  Conn silent(s.port());  // connects, sends nothing
+  Conn trickle(s.port());  // starts a request and never finishes it
+  ASSERT_TRUE(trickle.send("GET /hello HTTP/1.1\r\nHost: x\r\n"));
+  Conn idle(s.port());  // one request, then parks the keep-alive connection
+  ASSERT_TRUE(idle.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"));
+  EXPECT_EQ(idle.read().status, 200);
+  EXPECT_TRUE(silent.closed_by_peer());
+  EXPECT_TRUE(trickle.closed_by_peer());
+  EXPECT_TRUE(idle.closed_by_peer());
+  EXPECT_EQ(request(s.port(), "GET", "/hello").status, 200);
+  std::filesystem::remove_all(dir);
+}
