@@ -293,12 +293,20 @@ class Runner {
       return fail("expected " + std::to_string(expected.size()) + " results, got " +
                   std::to_string(got.size()) + " " + spectest::format_values(got));
     for (size_t i = 0; i < got.size(); ++i) {
-      std::string err;
-      auto want = spectest::parse_value(expected[i], &err);
-      if (!want) return fail("expected result " + std::to_string(i) + ": " + err);
-      if (!spectest::matches(*want, got[i]))
-        return fail("result " + std::to_string(i) + ": expected " + spectest::format(*want) + ", got " +
-                    spectest::format(got[i]));
+      // {"type": "either", "values": [...]}: any one of the alternatives may be the result.
+      const bool either = expected[i].value("type", std::string()) == "either";
+      const json alternatives = either ? expected[i].value("values", json::array()) : json::array({expected[i]});
+      std::string wanted;
+      bool ok = false;
+      for (const json& alt : alternatives) {
+        std::string err;
+        auto want = spectest::parse_value(alt, &err);
+        if (!want) return fail("expected result " + std::to_string(i) + ": " + err);
+        ok = ok || spectest::matches(*want, got[i]);
+        wanted += (wanted.empty() ? "" : " or ") + spectest::format(*want);
+      }
+      if (!ok)
+        return fail("result " + std::to_string(i) + ": expected " + wanted + ", got " + spectest::format(got[i]));
     }
     return Outcome::Pass;
   }
