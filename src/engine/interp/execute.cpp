@@ -89,6 +89,49 @@ void profile_hit(const void* const* labels, uint64_t h) {
 
 engine::Trap make_trap(TrapKind k) { return engine::Trap{k, engine::default_message(k), {}, 0}; }
 
+// Calls host function `callee` with the arguments at stack[nfp_off..] and writes its results there.
+// Kept out of `run` so the objects it owns (vectors, the HostResult) never share a scope with the
+// threaded dispatch. A host function may call back into wasm: that call starts at `frame_end` (above
+// the calling frame) and may move the stack, so only offsets are kept across the call.
+__attribute__((noinline)) bool call_host(StoreState& store, FuncInst* callee, InstanceData* inst, size_t nfp_off,
+                                         size_t frame_end, uint32_t depth, std::optional<engine::Trap>& trap) {
+  runtime::ExecState& ex = store.exec;
+  const ir::FuncType& ft = *callee->type;
+  size_t np = ft.params.size(), nr = ft.results.size();
+  uint64_t small_args[16], small_res[16];
+  std::vector<uint64_t> big_args, big_res;
+  uint64_t* args = small_args;
+  uint64_t* res = small_res;
+  if (np > 16) {
+    big_args.resize(np);
+    args = big_args.data();
+  }
+  if (nr > 16) {
+    big_res.resize(nr);
+    res = big_res.data();
+  }
+  std::copy(ex.stack.data() + nfp_off, ex.stack.data() + nfp_off + np, args);
+  size_t saved_top = ex.stack_top;
+  ex.stack_top = frame_end;
+  ex.depth = depth;
+  engine::Caller caller(store.owner, inst->handle.get());
+  engine::HostResult hr;
+  try {
+    hr = (*callee->host)(caller, std::span<const uint64_t>(args, np), std::span<uint64_t>(res, nr));
+  } catch (const std::exception& e) {
+    hr = engine::Trap::host(std::string("host function threw: ") + e.what());
+  } catch (...) {
+    hr = engine::Trap::host("host function threw");
+  }
+  ex.stack_top = saved_top;
+  if (hr) {
+    trap = std::move(hr);
+    return true;
+  }
+  std::copy(res, res + nr, ex.stack.data() + nfp_off);
+  return false;
+}
+
 // Runs `entry`, whose frame is already set up at stack[base] (arguments, header, locals), to its
 // return. With table_out set, only publishes the handler table.
 std::optional<engine::Trap> run(StoreState* store, FuncInst* entry, size_t base, const void* const** table_out) {
@@ -793,45 +836,13 @@ do_call : {
   NEXT(0);
 }
 host_call : {
-  const ir::FuncType& ft = *callee->type;
-  size_t np = ft.params.size(), nr = ft.results.size();
-  uint64_t small_args[16], small_res[16];
-  std::vector<uint64_t> big_args, big_res;
-  uint64_t* args = small_args;
-  uint64_t* res = small_res;
-  if (np > 16) {
-    big_args.resize(np);
-    args = big_args.data();
-  }
-  if (nr > 16) {
-    big_res.resize(nr);
-    res = big_res.data();
-  }
-  std::copy(nfp, nfp + np, args);
-  // A host function may call back into wasm: that call starts above this frame, and may move the
-  // stack, so only offsets survive the call.
   size_t nfp_off = static_cast<size_t>(nfp - sbase);
-  size_t saved_top = ex.stack_top;
-  ex.stack_top = static_cast<size_t>(fp - sbase) + cur->code->frame_size;
-  ex.depth = depth;
-  engine::Caller caller(store->owner, inst->handle.get());
-  engine::HostResult hr;
-  try {
-    hr = (*callee->host)(caller, std::span<const uint64_t>(args, np), std::span<uint64_t>(res, nr));
-  } catch (const std::exception& e) {
-    hr = engine::Trap::host(std::string("host function threw: ") + e.what());
-  } catch (...) {
-    hr = engine::Trap::host("host function threw");
-  }
-  ex.stack_top = saved_top;
+  size_t frame_end = static_cast<size_t>(fp - sbase) + cur->code->frame_size;
+  bool trapped = call_host(*store, callee, inst, nfp_off, frame_end, depth, host_trap);
   ex.depth = entry_depth;
-  RELOAD_STACK();
+  RELOAD_STACK();                // a re-entrant call may have moved the stack
   msize = mem ? mem->size : 0;  // the host (or wasm it called) may have grown the memory
-  if (hr) {
-    host_trap = std::move(hr);
-    goto trap;
-  }
-  std::copy(res, res + nr, sbase + nfp_off);
+  if (trapped) goto trap;
   pc = ret_pc;
   NEXT(0);
 }
