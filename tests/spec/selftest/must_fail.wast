@@ -1,0 +1,35 @@
+;; Owned by: spectest. The driver's self-check: every command below is wrong, each in a different way,
+;; so `wasipool spectest` must report every one of them: only the first module command passes
+;; ("1/19 tests passed."; the ctest spec.selftest.must_fail checks exactly that line). Guards
+;; against a driver that passes vacuously. Not globbed as a normal spec test (it lives in selftest/).
+
+(module
+  (func (export "i32") (result i32) (i32.const 1))
+  (func (export "f32-neg-zero") (result f32) (f32.const -0))
+  (func (export "f32-arith-nan") (result f32) (f32.const nan:0x600000))
+  (func (export "f64-one") (result f64) (f64.const 1))
+  (func (export "f64-nan2") (result f64) (f64.const nan:0x2))
+  (func (export "ext") (param externref) (result externref) (local.get 0))
+  (func $f (export "func") (result funcref) (ref.func $f))
+  (func (export "div0") (result i32) (i32.div_s (i32.const 1) (i32.const 0)))
+  (func (export "shallow") (result i32) (i32.const 3))
+  (global (export "g") i32 (i32.const 5))
+)
+(assert_return (invoke "i32") (i32.const 2))
+(assert_return (invoke "f32-neg-zero") (f32.const 0))
+(assert_return (invoke "f32-arith-nan") (f32.const nan:canonical))
+(assert_return (invoke "f64-one") (f64.const nan:arithmetic))
+(assert_return (invoke "f64-nan2") (f64.const nan:0x1))
+(assert_return (invoke "ext" (ref.extern 2)) (ref.extern 1))
+(assert_return (invoke "ext" (ref.extern 0)) (ref.null extern))
+(assert_return (invoke "func") (ref.null func))
+(assert_return (get "g") (i32.const 6))
+(assert_trap (invoke "i32") "unreachable")
+(assert_trap (invoke "div0") "unreachable")
+(assert_exhaustion (invoke "shallow") "call stack exhausted")
+(invoke "div0")
+(assert_invalid (module (func (result i32) (i32.const 0))) "type mismatch")
+(assert_malformed (module binary "\00asm\01\00\00\00") "unexpected end")
+(assert_unlinkable (module (import "spectest" "print_i32" (func (param i32)))) "unknown import")
+(assert_trap (module (func $s) (start $s)) "unreachable")
+(module (import "nowhere" "x" (func)))
