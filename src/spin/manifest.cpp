@@ -251,7 +251,13 @@ void read_component_common(const Reader& r, const toml::table& t, const std::str
   }
   if (auto d = r.opt_string(t, path, "description")) c.description = *d;
   read_files(r, t, path, app.manifest_dir, c);
-  r.strings(t, path, "exclude_files");
+  // exclude_files removes glob-matched files from what `files` staged (paths relative to the manifest).
+  for (const auto& pattern : r.strings(t, path, "exclude_files")) {
+    std::erase_if(c.files, [&](const StagedFile& f) {
+      std::string rel = fs::path(f.host_path).lexically_relative(app.manifest_dir).string();
+      return ::fnmatch(pattern.c_str(), rel.c_str(), 0) == 0;
+    });
+  }
   c.environment.clear();
   r.string_map(t, path, "environment", &c.environment);
   add_http_hosts(r, t, path, c);

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <set>
 
 #include "harness.h"
 #include "spin/app.h"
@@ -61,7 +62,8 @@ source = "c1.wasm"
 environment = { A = "1", B = "two" }
 allowed_http_hosts = ["example.com", "insecure:allow-all"]
 key_value_stores = ["default"]
-files = [{ source = "assets", destination = "/static" }, "*.txt"]
+files = [{ source = "assets", destination = "/static" }, "*.txt", "sub/**"]
+exclude_files = ["sub/secret*"]
 config = { message = "{{ greeting }}, world", secret = "{{token}}" }
 [component.trigger]
 route = "/c1/..."
@@ -70,6 +72,9 @@ executor = { type = "wagi", argv = "${SCRIPT_NAME} -v ${ARGS}" }
   std::filesystem::create_directories(m.dir + "/assets");
   spintest::write_file(m.dir + "/a.txt", "a");
   spintest::write_file(m.dir + "/b.txt", "b");
+  std::filesystem::create_directories(m.dir + "/sub/deep");
+  spintest::write_file(m.dir + "/sub/deep/x.css", "x");
+  spintest::write_file(m.dir + "/sub/secret.key", "k");
   auto app = load_manifest(m.path);
   ASSERT_TRUE(app.ok()) << app.error();
   EXPECT_EQ(app->base, "/api");
@@ -79,7 +84,10 @@ executor = { type = "wagi", argv = "${SCRIPT_NAME} -v ${ARGS}" }
   EXPECT_EQ(c.key_value_stores, std::vector<std::string>{"default"});
   ASSERT_EQ(c.dir_mounts.size(), 1u);
   EXPECT_EQ(c.dir_mounts[0].guest_path, "/static");
-  EXPECT_EQ(c.files.size(), 2u);  // a.txt, b.txt (not spin.toml)
+  std::set<std::string> staged;
+  for (const auto& f : c.files) staged.insert(f.guest_rel);
+  // *.txt (not spin.toml), sub/** recursively, minus the excluded secret.
+  EXPECT_EQ(staged, (std::set<std::string>{"a.txt", "b.txt", "sub/deep/x.css"}));
   EXPECT_TRUE(outbound_allowed(c, "https", "example.com", 443));
   EXPECT_TRUE(outbound_allowed(c, "http", "anything.org", 8080));  // insecure:allow-all
   EXPECT_EQ(app->routes[0].executor.kind, ExecutorKind::Wagi);
