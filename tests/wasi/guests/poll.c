@@ -4,7 +4,7 @@
 // @run: --dir {tmp}::/sandbox {module}
 // @setup: file data.txt 12345
 // @stdin: ping\n
-// @stdin-delay-ms: 700
+// @stdin-delay-ms: 1500
 #include "wasi_test.h"
 
 static __wasi_timestamp_t now_ns(void) {
@@ -51,7 +51,7 @@ int main(void) {
   __wasi_event_t ev[4];
   __wasi_size_t n = 0;
 
-  // 1. stdin: the host writes "ping\n" only ~700 ms after start, so the poll has to wait for it.
+  // 1. stdin: the host writes "ping\n" only ~1.5 s after start, so the poll has to wait for it.
   __wasi_timestamp_t t0 = now_ns();
   subs[0] = fd_sub(1, __WASI_EVENTTYPE_FD_READ, 0);
   subs[1] = clock_sub(2, 10000 * ms, 0);

@@ -2,9 +2,9 @@
 // pending (EAGAIN; sock_accept's own flags are those of the new descriptor),
 // poll readiness of the listener and of the connection, MSG_PEEK (data stays queued), shutdown of
 // the read side, send after the peer half-closed, and fd_write/fd_read on a socket descriptor.
-// The client connects only after 400 ms, sends "abcdef" and half-closes.
+// The client connects only after 1.5 s, sends "abcdef" and half-closes.
 // @run: --tcplisten 127.0.0.1:{port} {module}
-// @tcp-delay-ms: 400
+// @tcp-delay-ms: 1500
 // @tcp: abcdef => peeked abc, read abcdef, via fd_write
 #include "wasi_test.h"
 

@@ -1,7 +1,7 @@
 // stdin made non-blocking with fd_fdstat_set_flags: a read with nothing there yet fails EAGAIN
-// instead of blocking, poll_oneoff then waits for the data (the host writes it after 500 ms).
+// instead of blocking, poll_oneoff then waits for the data (the host writes it after 1.5 s).
 // @stdin: late data\n
-// @stdin-delay-ms: 500
+// @stdin-delay-ms: 1500
 #include "wasi_test.h"
 
 int main(void) {
