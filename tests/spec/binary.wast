@@ -106,8 +106,8 @@
   (module binary
     "\00asm\01\00\00\00"
     "\01\04\01\60\00\00" "\03\02\01\00"
-    "\0a\05\01\03\00\01\01")                 ;; nop nop, no final end
-  "END opcode expected")
+    "\0a\05\01\03\00\01\01")                 ;; nop nop, then the section ends: no final end
+  "unexpected end of section or function")
 (assert_malformed
   (module binary
     "\00asm\01\00\00\00"
