@@ -83,6 +83,8 @@ uint16_t fd_write(Call& c) {
   if (uint16_t r = lookup_fd(c, c.u32(0), R::kFdWrite, e)) return r;
   IoVecs v;
   if (uint16_t r = load_iovecs(c, c.u32(1), c.u32(2), v)) return r;
+  // The result pointer is checked before the I/O: an EFAULT must not hide a write that happened.
+  if (!c.mem.bytes(c.u32(3), 4)) return kFault;
   ssize_t n = v.count == 1 ? ::write(e->host, v.data[0].iov_base, v.data[0].iov_len)
                            : ::writev(e->host, v.data, v.count);
   if (n < 0) return errno_now();
@@ -94,6 +96,7 @@ uint16_t fd_read(Call& c) {
   if (uint16_t r = lookup_fd(c, c.u32(0), R::kFdRead, e)) return r;
   IoVecs v;
   if (uint16_t r = load_iovecs(c, c.u32(1), c.u32(2), v)) return r;
+  if (!c.mem.bytes(c.u32(3), 4)) return kFault;
   ssize_t n = ::readv(e->host, v.data, v.count);
   if (n < 0) return errno_now();
   return store<uint32_t>(c, c.u32(3), static_cast<uint32_t>(n));
@@ -106,6 +109,7 @@ uint16_t fd_pread(Call& c) {
   if (uint16_t r = load_iovecs(c, c.u32(1), c.u32(2), v)) return r;
   off_t off;
   if (!to_off(c.u64(3), off)) return kInval;
+  if (!c.mem.bytes(c.u32(4), 4)) return kFault;
   ssize_t n = ::preadv(e->host, v.data, v.count, off);
   if (n < 0) return errno_now();
   return store<uint32_t>(c, c.u32(4), static_cast<uint32_t>(n));
@@ -118,6 +122,7 @@ uint16_t fd_pwrite(Call& c) {
   if (uint16_t r = load_iovecs(c, c.u32(1), c.u32(2), v)) return r;
   off_t off;
   if (!to_off(c.u64(3), off)) return kInval;
+  if (!c.mem.bytes(c.u32(4), 4)) return kFault;
   ssize_t n = ::pwritev(e->host, v.data, v.count, off);
   if (n < 0) return errno_now();
   return store<uint32_t>(c, c.u32(4), static_cast<uint32_t>(n));
@@ -138,6 +143,7 @@ uint16_t fd_seek(Call& c) {
     case Whence::End: how = SEEK_END; break;
     default: return kInval;
   }
+  if (!c.mem.bytes(c.u32(3), 8)) return kFault;  // before moving the offset
   off_t r = ::lseek(e->host, delta, how);
   if (r < 0) return errno_now();
   return store<uint64_t>(c, c.u32(3), static_cast<uint64_t>(r));
