@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <thread>
 
 #include "test_interp_helpers.h"
 
@@ -243,6 +244,34 @@ TEST(InterpExec, CallDepthLimitCountsWasmFrames) {
   EXPECT_EQ(t.kind, TrapKind::CallStackExhausted);
   EXPECT_EQ(t.message, "call stack exhausted");
   EXPECT_EQ(t.backtrace.size(), 100u);
+}
+
+TEST(InterpExec, FirstCallsRaceSafelyAcrossThreads) {
+  // Functions compile on first call; one module shared by stores on several threads.
+  engine::Engine engine;
+  std::string text = "(module";
+  for (int i = 0; i < 50; ++i)
+    text += " (func $f" + std::to_string(i) + " (param i32) (result i32) (i32.add (local.get 0) (i32.const " +
+            std::to_string(i) + ")))";
+  text += " (func (export \"sum\") (param i32) (result i32)";
+  for (int i = 0; i < 50; ++i) text += " (call $f" + std::to_string(i) + " (local.get 0))";
+  for (int i = 1; i < 50; ++i) text += " (i32.add)";
+  text += "))";
+  auto module = load(engine, text);
+  ASSERT_NE(module, nullptr);
+  std::vector<std::thread> threads;
+  std::atomic<int> good{0};
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&] {
+      engine::Store store(engine);
+      engine::Linker linker;
+      auto inst = linker.instantiate(store, module);
+      if (!inst) return;
+      auto r = store.call(*(*inst)->get_func("sum"), std::vector<Value>{Value::i32(1)});
+      if (r && (*r)[0].as_u32() == 50 + 49 * 50 / 2) good++;
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(good.load(), 4);
 }
 
 }  // namespace

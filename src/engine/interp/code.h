@@ -8,7 +8,10 @@
 //
 // Owned by CompiledModule; immutable after compile(), so any number of stores may run it at once.
 #pragma once
+#include <atomic>
 #include <cstdint>
+#include <deque>
+#include <mutex>
 #include <vector>
 
 #include "../ir/module.h"
@@ -85,19 +88,35 @@ inline Op back_of(Op op) {
 //   [stack_base, frame_size)        the operand stack, position p at stack_base + p
 constexpr uint32_t kHeaderSlots = 3;
 
+struct CompiledModule;
+
+// One function's compiled form. Compiled lazily, on its first call (a module is loaded once but a
+// program usually runs a fraction of its functions): `entry` is null until then, and is published
+// with release order after every other field is written, so a reader that sees it non-null (acquire)
+// sees the complete function. Any number of threads may race to the first call; one compiles.
 struct CompiledFunc {
-  std::vector<uint64_t> code;
-  std::vector<uint64_t> init;   // zeroed locals followed by the constants, copied in at entry
-  uint32_t func_index = 0;      // in the module's function index space (for backtraces)
+  mutable std::atomic<const uint64_t*> entry{nullptr};  // code.data() once compiled
+  mutable std::vector<uint64_t> code;
+  mutable std::vector<uint64_t> init;   // zeroed locals followed by the constants, copied in at entry
+  mutable uint32_t frame_size = 0;      // slots, including the operand stack at its maximum height
+  uint32_t func_index = 0;              // in the module's function index space (for backtraces)
+  uint32_t defined_index = 0;
   uint32_t num_params = 0;
   uint32_t num_results = 0;
-  uint32_t hdr = 0;             // == num_params
-  uint32_t frame_size = 0;      // slots, including the operand stack at its maximum height
+  uint32_t hdr = 0;                     // == num_params
+  CompiledModule* owner = nullptr;
 };
 
 struct CompiledModule {
-  std::vector<CompiledFunc> funcs;  // by defined-function index
+  const ir::Module* module = nullptr;   // owned by the LoadedModule that also owns this
+  const void* const* handlers = nullptr;
+  std::deque<CompiledFunc> funcs;       // by defined-function index (deque: atomics do not move)
+  std::mutex compile_mutex;             // serialises first-call compilation
 };
+
+// Compiles `f` if no thread has yet; returns its entry, or null when the function exceeds the
+// interpreter's limits (the caller traps).
+const uint64_t* ensure_compiled(const CompiledFunc& f);
 
 // The handler address table, indexed by Op (filled by the executor; see execute.cpp).
 const void* const* handler_table();

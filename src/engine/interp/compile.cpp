@@ -134,11 +134,9 @@ bool is_binary_sig(ir::Sig s) {
 
 class FunctionCompiler {
  public:
-  FunctionCompiler(const ir::Module& m, uint32_t defined_index, const void* const* handlers, CompiledFunc& out)
+  FunctionCompiler(const ir::Module& m, uint32_t defined_index, const void* const* handlers, const CompiledFunc& out)
       : m_(m), fn_(m.functions[defined_index]), type_(m.types[fn_.type]), h_(handlers), out_(out),
-        code_(out.code) {
-    out_.func_index = m.num_imported_funcs + defined_index;
-  }
+        code_(out.code) {}
 
   Result<Ok, engine::Error> run();
 
@@ -334,7 +332,7 @@ class FunctionCompiler {
   const ir::Function& fn_;
   const ir::FuncType& type_;
   const void* const* h_;
-  CompiledFunc& out_;
+  const CompiledFunc& out_;
   std::vector<uint64_t>& code_;
   std::vector<Entry> stack_;
   std::vector<Ctrl> ctrls_;
@@ -811,9 +809,6 @@ Result<Ok, engine::Error> FunctionCompiler::run() {
       return fail(engine::Error{engine::ErrorKind::Limit,
                                 "function " + std::to_string(out_.func_index) + " needs too many slots"});
   }
-  out_.num_params = np;
-  out_.num_results = static_cast<uint32_t>(type_.results.size());
-  out_.hdr = np;
   // Results are copied to slot 0.. on return; make sure they fit even in a frame with few slots.
   out_.frame_size = std::max(stack_base_ + max_height_, out_.num_results);
   out_.init.assign(fn_.num_locals, 0);
@@ -825,14 +820,39 @@ Result<Ok, engine::Error> FunctionCompiler::run() {
 }  // namespace
 
 Result<CompiledModule*, engine::Error> compile(const ir::Module& module) {
+  // Only the frame facts the runtime and backtraces need now; the code itself on first call.
   auto code = std::make_unique<CompiledModule>();
-  code->funcs.resize(module.functions.size());
-  const void* const* handlers = handler_table();
+  code->module = &module;
+  code->handlers = handler_table();
   for (uint32_t i = 0; i < module.functions.size(); ++i) {
-    FunctionCompiler fc(module, i, handlers, code->funcs[i]);
-    if (auto r = fc.run(); !r) return fail(std::move(r).error());
+    const ir::FuncType& t = module.types[module.functions[i].type];
+    CompiledFunc& f = code->funcs.emplace_back();
+    f.func_index = module.num_imported_funcs + i;
+    f.defined_index = i;
+    f.num_params = static_cast<uint32_t>(t.params.size());
+    f.num_results = static_cast<uint32_t>(t.results.size());
+    f.hdr = f.num_params;
+    f.owner = code.get();
+    if (uint64_t{f.num_params} + kHeaderSlots + module.functions[i].num_locals > kMaxSlots)
+      return fail(engine::Error{engine::ErrorKind::Limit,
+                                "function " + std::to_string(f.func_index) + " has too many locals"});
   }
   return code.release();
+}
+
+const uint64_t* ensure_compiled(const CompiledFunc& f) {
+  if (const uint64_t* e = f.entry.load(std::memory_order_acquire)) return e;
+  CompiledModule& owner = *f.owner;
+  std::lock_guard<std::mutex> lock(owner.compile_mutex);
+  if (const uint64_t* e = f.entry.load(std::memory_order_relaxed)) return e;  // another thread won
+  FunctionCompiler fc(*owner.module, f.defined_index, owner.handlers, f);
+  if (!fc.run()) {
+    f.code.clear();
+    f.init.clear();
+    return nullptr;
+  }
+  f.entry.store(f.code.data(), std::memory_order_release);
+  return f.code.data();
 }
 
 void destroy(CompiledModule* code) { delete code; }

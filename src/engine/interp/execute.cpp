@@ -154,7 +154,7 @@ std::optional<engine::Trap> run(StoreState* store, FuncInst* entry, size_t base,
   uint64_t* send = sbase + ex.stack.size();
   uint64_t* fp = sbase + base;
   FuncInst* cur = entry;
-  const uint64_t* pc = entry->code->code.data();
+  const uint64_t* pc = entry->code->entry.load(std::memory_order_acquire);  // compiled by invoke
   InstanceData* inst = nullptr;
   FuncInst* const* funcs = nullptr;
   GlobalInst* const* globals = nullptr;
@@ -808,6 +808,14 @@ L_CallIndirectOp : {  // [table|type][idx|args]
 do_call : {
   const CompiledFunc* cf = callee->code;
   if (!cf) goto host_call;
+  const uint64_t* code = cf->entry.load(std::memory_order_acquire);
+  if (__builtin_expect(code == nullptr, 0)) {  // first call of this function: compile it now
+    code = ensure_compiled(*cf);
+    if (!code) {
+      host_trap = engine::Trap::host("function too large for the interpreter");
+      goto trap;
+    }
+  }
   // Bounded recursion: the frame stack lives in ExecState::stack, never on the native stack.
   if (depth >= max_depth) TRAP(CallStackExhausted);
   if (nfp + cf->frame_size > send) {
@@ -830,7 +838,7 @@ do_call : {
   ++depth;
   fp = nfp;
   cur = callee;
-  pc = cf->code.data();
+  pc = code;
   if (callee->instance != inst) LOAD_INSTANCE(callee->instance);
   if (interrupt->load(std::memory_order_relaxed)) TRAP(Interrupted);
   NEXT(0);
@@ -913,6 +921,11 @@ const void* const* handler_table() {
 std::optional<engine::Trap> invoke(runtime::StoreState& store, runtime::FuncInst* f, uint64_t* slots) {
   runtime::ExecState& ex = store.exec;
   const CompiledFunc* cf = f->code;
+  if (!ensure_compiled(*cf)) {
+    engine::Trap t = engine::Trap::host("function too large for the interpreter");
+    t.backtrace.push_back(f->index);
+    return t;
+  }
   if (ex.interrupt->load(std::memory_order_relaxed)) {
     engine::Trap t = make_trap(TrapKind::Interrupted);
     t.backtrace.push_back(f->index);
