@@ -26,6 +26,11 @@ auto find_def(Defs& defs, std::string_view module, std::string_view name) {
 
 template <class Defs, class Key, class Def>
 void upsert(Defs& defs, Key key, Def def) {
+  if (defs.empty() || defs.back().first < key) {  // definitions often arrive in order: no shifting
+    if (defs.capacity() == 0) defs.reserve(64);
+    defs.emplace_back(std::move(key), std::move(def));
+    return;
+  }
   auto it = std::lower_bound(defs.begin(), defs.end(), key, [](const auto& d, const Key& k) { return d.first < k; });
   if (it != defs.end() && !(key < it->first)) {
     it->second = std::move(def);  // later definitions win
