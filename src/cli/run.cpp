@@ -233,6 +233,12 @@ int run_main(int argc, char** argv) {
   auto timed_out = [&] { return watchdog && watchdog->fired(); };
 
   auto instance = linker.instantiate(store, *module);
+  if (!instance && timed_out()) {
+    // The start function ran into --timeout: that is the time limit, not a broken module.
+    std::fprintf(stderr, "wasipool run: trap: interrupted (time limit of %gs exceeded in the start function)\n",
+                 *o.timeout);
+    return kExitTrap;
+  }
   if (!instance) {
     error_line("cannot instantiate '%s': %s: %s", o.module.c_str(), engine::name_of(instance.error().kind),
                instance.error().message.c_str());
