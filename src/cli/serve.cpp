@@ -26,7 +26,8 @@ void serve_usage(FILE* out) {
       "  --timeout SECS        per-request guest time limit (default 30); beyond it: 504\n"
       "  --max-memory MIB      per-instance linear memory limit (default 256)\n"
       "  --workers N           guest worker threads (default max(4, 2 x cores))\n"
-      "  --threads N           HTTP I/O threads (default one per core)\n"
+      "  --threads N           HTTP I/O threads (default one per core, at least 2)\n"
+      "  --max-queue N         requests waiting for a worker (default 4096); beyond it: 503\n"
       "  --state-dir DIR       key-value databases (default <app dir>/.spin)\n"
       "  --max-body BYTES      request body limit (default 16 MiB); beyond it: 413\n"
       "  --max-output BYTES    WAGI stdout limit (default 16 MiB); beyond it the guest's writes fail\n"
@@ -71,7 +72,8 @@ int serve_main(int argc, char** argv) {
       if (!v) return 2;
       server_opts.listen = v;
     } else if (a == "--timeout" || a == "--max-memory" || a == "--workers" || a == "--threads" || a == "--max-body" ||
-               a == "--max-output" || a == "--read-timeout" || a == "--idle-timeout") {
+               a == "--max-output" || a == "--read-timeout" || a == "--idle-timeout" ||
+               a == "--max-queue") {
       const char* v = value(a.c_str());
       if (!v) return 2;
       if (!parse_number(v, num)) {
@@ -83,6 +85,7 @@ int serve_main(int argc, char** argv) {
       if (a == "--workers") host_opts.workers = static_cast<unsigned>(num);
       if (a == "--threads") server_opts.threads = static_cast<unsigned>(num);
       if (a == "--max-body") server_opts.max_body_bytes = static_cast<uint64_t>(num);
+      if (a == "--max-queue") host_opts.max_queued = static_cast<size_t>(num);
       if (a == "--max-output") host_opts.max_stdout_bytes = static_cast<uint64_t>(num);
       if (a == "--read-timeout") server_opts.read_timeout = std::chrono::milliseconds(static_cast<int64_t>(num * 1000));
       if (a == "--idle-timeout") server_opts.idle_timeout = std::chrono::milliseconds(static_cast<int64_t>(num * 1000));

@@ -44,7 +44,8 @@ class AppHostImpl final : public AppHost {
       : app_(std::move(app)),
         router_(app_),
         shared_{engine, watchdog_, options, app_, nullptr, -1},
-        pool_(options.workers ? options.workers : std::max(4u, 2 * std::max(1u, std::thread::hardware_concurrency()))) {}
+        pool_(options.workers ? options.workers : std::max(4u, 2 * std::max(1u, std::thread::hardware_concurrency())),
+              options.max_queued) {}
 
   ~AppHostImpl() override {
     if (shared_.devnull >= 0) ::close(shared_.devnull);
@@ -95,7 +96,7 @@ class AppHostImpl final : public AppHost {
     const HttpRoute& route = app_.routes[m->route];
     if (route.executor.kind == ExecutorKind::Spin && !spin_method(req.method))
       return reply(error_response(405, "Method Not Allowed\n"));
-    auto job = [this, req = std::move(req), m = std::move(*m), reply = std::move(reply)]() {
+    auto job = [this, req = std::move(req), m = std::move(*m), reply]() {
       http::Response resp;
       // A host bug or an allocation failure while serving one request must not take the server down.
       try {
@@ -113,7 +114,8 @@ class AppHostImpl final : public AppHost {
       return;
     }
     if (limit) --inline_running_;
-    pool_.submit(std::move(job));
+    // submit() drops the job when the queue is full; the reply is then ours to send.
+    if (!pool_.submit(std::move(job))) reply(error_response(503, "Service Unavailable: too many queued requests\n"));
   }
 
  private:

@@ -20,6 +20,7 @@ struct HostOptions {
   // worker: a hand-off costs two thread wake-ups per request. Keep it below the number of I/O threads
   // so one is always free to accept connections and answer health probes.
   unsigned inline_guests = 0;
+  size_t max_queued = 4096;                            // requests waiting for a worker; beyond -> 503
   std::string state_dir;                               // key-value databases; "" -> <manifest dir>/.spin
   bool quiet = false;                                  // no per-component log lines
 };

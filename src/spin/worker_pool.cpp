@@ -3,7 +3,7 @@
 
 namespace wasipool::spin {
 
-WorkerPool::WorkerPool(unsigned threads) {
+WorkerPool::WorkerPool(unsigned threads, size_t max_queued) : max_queued_(max_queued) {
   for (unsigned i = 0; i < threads; ++i)
     threads_.emplace_back([this] {
       for (;;) {
@@ -29,12 +29,14 @@ WorkerPool::~WorkerPool() {
   for (auto& t : threads_) t.join();
 }
 
-void WorkerPool::submit(std::function<void()> job) {
+bool WorkerPool::submit(std::function<void()> job) {
   {
     std::lock_guard lock(mu_);
+    if (jobs_.size() >= max_queued_) return false;
     jobs_.push_back(std::move(job));
   }
   cv_.notify_one();
+  return true;
 }
 
 Watchdog::Watchdog() {

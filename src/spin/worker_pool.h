@@ -21,14 +21,18 @@ namespace wasipool::spin {
 
 class WorkerPool {
  public:
-  explicit WorkerPool(unsigned threads);
+  // `max_queued` bounds the jobs waiting for a worker: requests keep arriving while every worker is
+  // busy (e.g. with looping guests), and each queued job holds a whole request body.
+  WorkerPool(unsigned threads, size_t max_queued);
   ~WorkerPool();
-  void submit(std::function<void()> job);
+  // False (the job is dropped) when the queue is full.
+  bool submit(std::function<void()> job);
 
  private:
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::function<void()>> jobs_;
+  size_t max_queued_;
   bool done_ = false;
   std::vector<std::thread> threads_;
 };

@@ -402,3 +402,22 @@ TEST(SpinServeLifecycle, SilentAndIdleClientsAreDisconnected) {
   EXPECT_EQ(request(s.port(), "GET", "/hello").status, 200);
   std::filesystem::remove_all(dir);
 }
+
+// Capacity: 1 guest inline on an I/O thread + 1 worker + 1 queued; five looping requests at once must
+// overflow into 503 at once while the admitted ones are stopped by the watchdog (504).
+TEST(SpinServeLifecycle, FullQueueAnswers503) {
+  std::string dir = spintest::make_temp_dir();
+  ServeProcess s(app_manifest(dir), {"--threads", "2", "--workers", "1", "--max-queue", "1", "--timeout", "1"});
+  ASSERT_GT(s.port(), 0) << s.output();
+  std::vector<int> statuses(5);
+  std::vector<std::thread> ts;
+  for (int i = 0; i < 5; ++i) ts.emplace_back([&, i] { statuses[i] = request(s.port(), "GET", "/wagi/loop").status; });
+  for (auto& t : ts) t.join();
+  int n503 = 0, n504 = 0;
+  for (int st : statuses) n503 += st == 503, n504 += st == 504;
+  EXPECT_GE(n503, 1);
+  EXPECT_GE(n504, 2);
+  EXPECT_EQ(n503 + n504, 5);
+  EXPECT_EQ(request(s.port(), "GET", "/hello").status, 200);
+  std::filesystem::remove_all(dir);
+}
