@@ -3,6 +3,7 @@
 // is built so that a wrong shortcut in the compiler gives a different answer.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdint>
 
 #include "test_interp_helpers.h"
@@ -100,6 +101,37 @@ TEST(InterpCompile, FusedComparesBranchBothWays) {
   // The spot values the loop relies on.
   EXPECT_EQ(m.bits("plain_i32.lt_s", {I32(0x80000000), I32(1)}), 1u);
   EXPECT_EQ(m.bits("plain_i32.lt_u", {I32(0x80000000), I32(1)}), 0u);
+}
+
+TEST(InterpCompile, FloatComparesBranchCorrectlyOnNaN) {
+  // Float compares fuse only into branches taken on true: "not (a < b)" is not "a >= b" with NaN.
+  InterpModule m(R"((module
+    (func (export "br_lt") (param f64 f64) (result i32)
+      (block (br_if 0 (f64.lt (local.get 0) (local.get 1))) (return (i32.const 0))) (i32.const 1))
+    (func (export "if_lt") (param f64 f64) (result i32)
+      (if (result i32) (f64.lt (local.get 0) (local.get 1)) (then (i32.const 1)) (else (i32.const 0))))
+    (func (export "br_ne32") (param f32 f32) (result i32)
+      (block (br_if 0 (f32.ne (local.get 0) (local.get 1))) (return (i32.const 0))) (i32.const 1))
+    (func (export "loop_le") (param f64) (result i32)
+      (local i32)
+      (loop $l
+        (local.set 1 (i32.add (local.get 1) (i32.const 1)))
+        (local.set 0 (f64.add (local.get 0) (f64.const 1)))
+        (br_if $l (f64.le (local.get 0) (f64.const 10))))
+      (local.get 1))))");
+  ASSERT_TRUE(m.ok());
+  auto d = [](double v) { return engine::Value::f64(v); };
+  auto f = [](float v) { return engine::Value::f32(v); };
+  EXPECT_EQ(m.bits("br_lt", {d(1), d(2)}), 1u);
+  EXPECT_EQ(m.bits("br_lt", {d(2), d(1)}), 0u);
+  EXPECT_EQ(m.bits("br_lt", {d(NAN), d(1)}), 0u);
+  EXPECT_EQ(m.bits("if_lt", {d(1), d(2)}), 1u);
+  EXPECT_EQ(m.bits("if_lt", {d(NAN), d(1)}), 0u);
+  EXPECT_EQ(m.bits("if_lt", {d(1), d(NAN)}), 0u);
+  EXPECT_EQ(m.bits("br_ne32", {f(NAN), f(NAN)}), 1u);
+  EXPECT_EQ(m.bits("br_ne32", {f(1), f(1)}), 0u);
+  EXPECT_EQ(m.bits("loop_le", {d(0)}), 11u);  // x = 1..11
+  EXPECT_EQ(m.bits("loop_le", {d(NAN)}), 1u);
 }
 
 TEST(InterpCompile, FusedAddressWrapsLikeASeparateAdd) {

@@ -25,19 +25,24 @@ enum class Op : uint16_t {
 #include "../ir/opcodes.def"
 #undef WASIPOOL_OPCODE
 // Conditional branches. BrNez/BrEqz (i32) and BrI64Nez/BrI64Eqz: [off|cond]; fused
-// compare-and-branch: [off] [a|b], jump if a <op> b.
+// compare-and-branch: [off] [a|b], jump if a <op> b. Float compares have no exact complement (NaN),
+// so they are fused only where the branch is taken on true.
 #define WASIPOOL_INTERP_CONDBR(X)                                                  \
   X(BrNez) X(BrEqz) X(BrI64Nez) X(BrI64Eqz)                                        \
   X(BrI32Eq) X(BrI32Ne) X(BrI32LtS) X(BrI32LtU) X(BrI32GtS) X(BrI32GtU)            \
   X(BrI32LeS) X(BrI32LeU) X(BrI32GeS) X(BrI32GeU)                                  \
   X(BrI64Eq) X(BrI64Ne) X(BrI64LtS) X(BrI64LtU) X(BrI64GtS) X(BrI64GtU)            \
-  X(BrI64LeS) X(BrI64LeU) X(BrI64GeS) X(BrI64GeU)
+  X(BrI64LeS) X(BrI64LeU) X(BrI64GeS) X(BrI64GeU)                                  \
+  X(BrF32Eq) X(BrF32Ne) X(BrF32Lt) X(BrF32Gt) X(BrF32Le) X(BrF32Ge)                \
+  X(BrF64Eq) X(BrF64Ne) X(BrF64Lt) X(BrF64Gt) X(BrF64Le) X(BrF64Ge)
 #define WASIPOOL_INTERP_CONDBR_BACK(X)                                             \
   X(BrNezBack) X(BrEqzBack) X(BrI64NezBack) X(BrI64EqzBack)                        \
   X(BrI32EqBack) X(BrI32NeBack) X(BrI32LtSBack) X(BrI32LtUBack) X(BrI32GtSBack) X(BrI32GtUBack) \
   X(BrI32LeSBack) X(BrI32LeUBack) X(BrI32GeSBack) X(BrI32GeUBack)                  \
   X(BrI64EqBack) X(BrI64NeBack) X(BrI64LtSBack) X(BrI64LtUBack) X(BrI64GtSBack) X(BrI64GtUBack) \
-  X(BrI64LeSBack) X(BrI64LeUBack) X(BrI64GeSBack) X(BrI64GeUBack)
+  X(BrI64LeSBack) X(BrI64LeUBack) X(BrI64GeSBack) X(BrI64GeUBack)                  \
+  X(BrF32EqBack) X(BrF32NeBack) X(BrF32LtBack) X(BrF32GtBack) X(BrF32LeBack) X(BrF32GeBack) \
+  X(BrF64EqBack) X(BrF64NeBack) X(BrF64LtBack) X(BrF64GtBack) X(BrF64LeBack) X(BrF64GeBack)
 #define WASIPOOL_INTERP_OPS(X)                                                     \
   X(Copy)        /* [dst|src]                         */                           \
   X(Jump)        /* [off]                             */                           \
@@ -72,8 +77,8 @@ static_assert(static_cast<int>(Op::AddI64Load32U) - static_cast<int>(Op::AddI32L
               static_cast<int>(Op::I64Load32U) - static_cast<int>(Op::I32Load));
 static_assert(static_cast<int>(Op::AddI64Store32) - static_cast<int>(Op::AddI32Store) ==
               static_cast<int>(Op::I64Store32) - static_cast<int>(Op::I32Store));
-static_assert(static_cast<int>(Op::BrI64GeUBack) - static_cast<int>(Op::BrNezBack) ==
-              static_cast<int>(Op::BrI64GeU) - static_cast<int>(Op::BrNez));
+static_assert(static_cast<int>(Op::BrF64GeBack) - static_cast<int>(Op::BrNezBack) ==
+              static_cast<int>(Op::BrF64Ge) - static_cast<int>(Op::BrNez));
 
 // The backward form of a conditional branch (same operands).
 inline Op back_of(Op op) {

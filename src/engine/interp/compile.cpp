@@ -74,6 +74,18 @@ Op branch_form(Opcode cmp) {
     case Opcode::I64LeU: return Op::BrI64LeU;
     case Opcode::I64GeS: return Op::BrI64GeS;
     case Opcode::I64GeU: return Op::BrI64GeU;
+    case Opcode::F32Eq: return Op::BrF32Eq;
+    case Opcode::F32Ne: return Op::BrF32Ne;
+    case Opcode::F32Lt: return Op::BrF32Lt;
+    case Opcode::F32Gt: return Op::BrF32Gt;
+    case Opcode::F32Le: return Op::BrF32Le;
+    case Opcode::F32Ge: return Op::BrF32Ge;
+    case Opcode::F64Eq: return Op::BrF64Eq;
+    case Opcode::F64Ne: return Op::BrF64Ne;
+    case Opcode::F64Lt: return Op::BrF64Lt;
+    case Opcode::F64Gt: return Op::BrF64Gt;
+    case Opcode::F64Le: return Op::BrF64Le;
+    case Opcode::F64Ge: return Op::BrF64Ge;
     default: return Op::kCount;
   }
 }
@@ -236,9 +248,13 @@ class FunctionCompiler {
         break;
     }
   }
-  Cond take_cond(Entry c) {
+  static bool invertible(Op br) { return br < Op::BrF32Eq || br > Op::BrF64Ge; }
+  // `need_false`: the branch will be taken when the condition is false (if, or a br_if that moves
+  // values), which needs the inverted compare.
+  Cond take_cond(Entry c, bool need_false) {
     Cond cd;
-    if (c.kind == Entry::Stack && cmp_end_ == here() && c.slot == cmp_slot_) {
+    if (c.kind == Entry::Stack && cmp_end_ == here() && c.slot == cmp_slot_ &&
+        (!need_false || invertible(cmp_op_))) {
       code_.resize(cmp_start_);  // the compare moves into the branch
       cd.fused = true;
       cd.op = cmp_op_;
@@ -438,7 +454,7 @@ Result<Ok, engine::Error> FunctionCompiler::step(const Instr& in) {
       return Ok{};
     }
     case Opcode::If: {
-      Cond cd = take_cond(pop());
+      Cond cd = take_cond(pop(), true);
       materialize_all();
       Ctrl c;
       block_arity(in.block, c.nparams, c.nresults);
@@ -461,9 +477,11 @@ Result<Ok, engine::Error> FunctionCompiler::step(const Instr& in) {
       mark_unreachable();
       return Ok{};
     case Opcode::BrIf: {
-      Cond cd = take_cond(pop());
+      Entry c = pop();
+      bool moves = br_needs_copy(in.a);
+      Cond cd = take_cond(c, moves);
       materialize_all();
-      if (!br_needs_copy(in.a)) {
+      if (!moves) {
         Ctrl& c = ctrls_[ctrls_.size() - 1 - in.a];
         Fixup f = emit_cond_jump(cd, true, c.kind == Ctrl::Loop);
         if (c.kind == Ctrl::Loop) bind(f, c.loop_start);

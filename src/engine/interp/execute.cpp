@@ -721,6 +721,18 @@ L_BrCopyN : {  // [off][src|dst][n]; may go back to a loop: check for interrupti
   BR_IF2(BrI64LeU, a <= b)
   BR_IF2(BrI64GeS, S64(a) >= S64(b))
   BR_IF2(BrI64GeU, a >= b)
+  BR_IF2(BrF32Eq, F32(a) == F32(b))
+  BR_IF2(BrF32Ne, F32(a) != F32(b))
+  BR_IF2(BrF32Lt, F32(a) < F32(b))
+  BR_IF2(BrF32Gt, F32(a) > F32(b))
+  BR_IF2(BrF32Le, F32(a) <= F32(b))
+  BR_IF2(BrF32Ge, F32(a) >= F32(b))
+  BR_IF2(BrF64Eq, F64(a) == F64(b))
+  BR_IF2(BrF64Ne, F64(a) != F64(b))
+  BR_IF2(BrF64Lt, F64(a) < F64(b))
+  BR_IF2(BrF64Gt, F64(a) > F64(b))
+  BR_IF2(BrF64Le, F64(a) <= F64(b))
+  BR_IF2(BrF64Ge, F64(a) >= F64(b))
 L_BrTableOp : {  // [idx|n][src|count] then count+1 words [off|dst]; may go back to a loop
   if (interrupt->load(std::memory_order_relaxed)) TRAP(Interrupted);
   uint64_t w1 = pc[1], w2 = pc[2];
