@@ -2,7 +2,9 @@
 // checked MemoryView (guest pointers must never wrap around).
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstdint>
+#include <thread>
 
 #include "../../src/engine/runtime/objects.h"
 #include "test_runtime_helpers.h"
@@ -200,6 +202,46 @@ TEST_F(MemoryTest, RecycledMemoryIsZeroedForTheNextStore) {
   auto again = b->memory_view(*(*inst)->get_memory("memory"));
   EXPECT_EQ((*inst)->get_memory("memory")->inst->base, first_base);
   for (uint64_t at : marks) EXPECT_EQ(*again.load<uint8_t>(at), 0) << at;
+}
+
+TEST_F(MemoryTest, ConcurrentStoresNeverSeeEachOthersData) {
+  // Many threads, one engine (one pool): each fresh instance checks that the bytes earlier instances
+  // dirtied (inside and beyond the part kept resident, and in grown pages) read as zero, then dirties
+  // them itself.
+  engine::Engine engine;
+  auto module = load(engine, R"((module
+      (memory 2)
+      (func (export "check_and_dirty") (result i32)
+        (local $ok i32)
+        (drop (memory.grow (i32.const 30)))
+        (local.set $ok (i32.and (i32.and (i32.eqz (i32.load (i32.const 0)))
+                                         (i32.eqz (i32.load (i32.const 70000))))
+                                (i32.and (i32.eqz (i32.load (i32.const 1300000)))
+                                         (i32.eqz (i32.load (i32.const 2000000))))))
+        (i32.store (i32.const 0) (i32.const -1))
+        (i32.store (i32.const 70000) (i32.const -1))
+        (i32.store (i32.const 1300000) (i32.const -1))
+        (i32.store (i32.const 2000000) (i32.const -1))
+        (local.get $ok))))");
+  ASSERT_NE(module, nullptr);
+  std::atomic<int> clean{0}, runs{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      engine::Linker linker;
+      for (int i = 0; i < 100; ++i) {
+        engine::Store store(engine);
+        auto inst = linker.instantiate(store, module);
+        if (!inst) return;
+        auto r = store.call(*(*inst)->get_func("check_and_dirty"), {});
+        runs++;
+        if (r && (*r)[0].as_i32() == 1) clean++;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(runs.load(), 400);
+  EXPECT_EQ(clean.load(), 400);
 }
 
 TEST_F(MemoryTest, TableGrowRespectsMaximumAndLimit) {
