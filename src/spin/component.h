@@ -1,5 +1,6 @@
-// What the executors share about one component: its module (decoded and validated once), its Spin 1.x
-// host imports (a Linker built once; WASI is added per request because a WASI context is per request),
+// What the executors share about one component: its module (decoded and validated once), its Linker
+// (Spin 1.x host imports and WASI, built once: WASI calls find the request's context through
+// current_wasi_context(), a per-thread pointer set by WasiContextScope around each guest call),
 // its read-only mounts, and the host-wide services. Immutable after load; shared by all workers.
 #pragma once
 #include <memory>
@@ -31,9 +32,24 @@ struct ComponentRuntime {
   size_t index = 0;
   const Component* component = nullptr;
   std::shared_ptr<const engine::Module> module;
-  engine::Linker spin_imports;           // Spin 1.x interfaces the module imports
+  engine::Linker linker;                 // Spin 1.x interfaces the module imports + WASI
   std::vector<wasi::Preopen> preopens;   // all read-only
   std::vector<std::string> env;          // component environment, "K=V"
+};
+
+// The WASI context of the request running on this thread; null outside a guest call.
+wasi::Context* current_wasi_context();
+
+// Makes `ctx` this thread's WASI context for its lifetime (covering instantiation and every call).
+class WasiContextScope {
+ public:
+  explicit WasiContextScope(wasi::Context* ctx);
+  ~WasiContextScope();
+  WasiContextScope(const WasiContextScope&) = delete;
+  WasiContextScope& operator=(const WasiContextScope&) = delete;
+
+ private:
+  wasi::Context* previous_;
 };
 
 // The per-request facts both executors expose: the spin-* header values.

@@ -76,7 +76,8 @@ class AppHostImpl final : public AppHost {
         return fail("component '" + comp.id + "': " + comp.source + ": " + std::string(engine::name_of(mod.error().kind)) +
                     ": " + mod.error().message);
       rt->module = std::move(*mod);
-      define_spin_imports(rt->spin_imports, *rt->module, shared_, comp);
+      define_spin_imports(rt->linker, *rt->module, shared_, comp);
+      wasi::add_to_linker(rt->linker, &current_wasi_context);
       if (auto staged = stage_files(comp); !staged.ok()) return fail(staged.error());
       else if (!staged->empty()) rt->preopens.push_back({*staged, "/", true});
       for (const auto& m : comp.dir_mounts) rt->preopens.push_back({m.host_dir, m.guest_path, true});
@@ -189,7 +190,13 @@ class AppHostImpl final : public AppHost {
   WorkerPool pool_;  // last: destroyed first, so running jobs never see the members above go away
 };
 
+thread_local wasi::Context* tl_wasi_context = nullptr;
+
 }  // namespace
+
+wasi::Context* current_wasi_context() { return tl_wasi_context; }
+WasiContextScope::WasiContextScope(wasi::Context* ctx) : previous_(tl_wasi_context) { tl_wasi_context = ctx; }
+WasiContextScope::~WasiContextScope() { tl_wasi_context = previous_; }
 
 http::Response error_response(uint16_t status, std::string body) {
   http::Response r;

@@ -45,9 +45,10 @@ http::Response run_spin_http(const HostShared& host, const ComponentRuntime& c, 
   auto ctx = wasi::make_context(std::move(cfg));
   if (!ctx.ok()) return error_response(500, "WASI context: " + ctx.error() + "\n");
 
+  // Declared before the store: the scope must outlast every call into the guest.
+  WasiContextScope wasi_scope(ctx->get());
   engine::Store store(host.engine);
-  engine::Linker linker = c.spin_imports;
-  wasi::add_to_linker(linker, **ctx);
+  const engine::Linker& linker = c.linker;
   uint64_t arm = host.watchdog.arm(store.interrupt_handle(), Watchdog::Clock::now() + host.options.request_timeout);
   struct Disarm {
     Watchdog& w;

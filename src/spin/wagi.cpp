@@ -271,9 +271,10 @@ http::Response run_wagi(const HostShared& host, const ComponentRuntime& c, const
   auto ctx = wasi::make_context(std::move(cfg));
   if (!ctx.ok()) return error_response(500, "WASI context: " + ctx.error() + "\n");
 
+  // Declared before the store: the scope must outlast every call into the guest.
+  WasiContextScope wasi_scope(ctx->get());
   engine::Store store(host.engine);
-  engine::Linker linker = c.spin_imports;
-  wasi::add_to_linker(linker, **ctx);
+  const engine::Linker& linker = c.linker;
   auto deadline = Watchdog::Clock::now() + host.options.request_timeout;
   // The deadline covers instantiation too: a start function can loop as well as _start can.
   uint64_t arm = host.watchdog.arm(store.interrupt_handle(), deadline);

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "host.h"
+#include "wasi.h"
 
 namespace wasipool::wasi {
 
@@ -17,18 +18,21 @@ engine::FuncType make_type(const char* params) {
   return t;
 }
 
-void define_all(engine::Linker& linker, Context& ctx, const char* module, abi::Flavor flavor) {
+// Exactly one of `fixed` and `source` is set: a Context bound once, or one looked up per call.
+void define_all(engine::Linker& linker, Context* fixed, ContextSource source, const char* module,
+                abi::Flavor flavor) {
   auto add = [&](const FnDef* defs, size_t n) {
     for (size_t i = 0; i < n; ++i) {
       const FnDef& d = defs[i];
       // sock_accept arrived with preview1; snapshot_0 never had it.
       if (flavor == abi::Flavor::Unstable && std::strcmp(d.name, "sock_accept") == 0) continue;
       WasiFn fn = d.fn;
-      Context* cp = &ctx;
       linker.define_function(
           module, d.name, make_type(d.params),
-          [cp, fn, flavor](engine::Caller& caller, std::span<const uint64_t> args,
-                           std::span<uint64_t> results) -> engine::HostResult {
+          [fixed, source, fn, flavor](engine::Caller& caller, std::span<const uint64_t> args,
+                                      std::span<uint64_t> results) -> engine::HostResult {
+            Context* cp = fixed ? fixed : source();
+            if (cp == nullptr) return engine::Trap::host("WASI call without a context");
             Call call{*cp, caller.memory(), args.data(), flavor};
             results[0] = fn(call);
             return std::nullopt;
@@ -51,8 +55,13 @@ void define_all(engine::Linker& linker, Context& ctx, const char* module, abi::F
 }  // namespace
 
 void add_to_linker(engine::Linker& linker, Context& ctx) {
-  define_all(linker, ctx, "wasi_snapshot_preview1", abi::Flavor::Preview1);
-  define_all(linker, ctx, "wasi_unstable", abi::Flavor::Unstable);
+  define_all(linker, &ctx, nullptr, "wasi_snapshot_preview1", abi::Flavor::Preview1);
+  define_all(linker, &ctx, nullptr, "wasi_unstable", abi::Flavor::Unstable);
+}
+
+void add_to_linker(engine::Linker& linker, ContextSource source) {
+  define_all(linker, nullptr, source, "wasi_snapshot_preview1", abi::Flavor::Preview1);
+  define_all(linker, nullptr, source, "wasi_unstable", abi::Flavor::Unstable);
 }
 
 }  // namespace wasipool::wasi

@@ -35,6 +35,13 @@ Result<std::unique_ptr<Context>, std::string> make_context(Config config);
 // (which must outlive every instance created through it).
 void add_to_linker(engine::Linker& linker, Context& ctx);
 
+// Same functions, but each call finds its Context through `source` (e.g. a thread-local the embedder
+// sets around each guest call): one Linker then serves many short-lived contexts, such as one per HTTP
+// request, instead of being rebuilt for each. A call made while `source` returns null traps.
+// (Added by the spin host, additively.)
+using ContextSource = Context* (*)();
+void add_to_linker(engine::Linker& linker, ContextSource source);
+
 }  // namespace wasipool::wasi
 
 #include "context.h"
