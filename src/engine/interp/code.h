@@ -100,15 +100,18 @@ struct CompiledModule;
 // with release order after every other field is written, so a reader that sees it non-null (acquire)
 // sees the complete function. Any number of threads may race to the first call; one compiles.
 struct CompiledFunc {
+  // What a call reads, together at the front.
   mutable std::atomic<const uint64_t*> entry{nullptr};  // code.data() once compiled
+  mutable const uint64_t* init_data = nullptr;  // == init.data()
+  mutable uint32_t init_count = 0;              // == init.size()
+  mutable uint32_t frame_size = 0;      // slots, including the operand stack at its maximum height
+  uint32_t hdr = 0;                     // == num_params
   mutable std::vector<uint64_t> code;
   mutable std::vector<uint64_t> init;   // zeroed locals followed by the constants, copied in at entry
-  mutable uint32_t frame_size = 0;      // slots, including the operand stack at its maximum height
   uint32_t func_index = 0;              // in the module's function index space (for backtraces)
   uint32_t defined_index = 0;
   uint32_t num_params = 0;
   uint32_t num_results = 0;
-  uint32_t hdr = 0;                     // == num_params
   CompiledModule* owner = nullptr;
 };
 

@@ -869,6 +869,8 @@ const uint64_t* ensure_compiled(const CompiledFunc& f) {
     f.init.clear();
     return nullptr;
   }
+  f.init_data = f.init.data();
+  f.init_count = static_cast<uint32_t>(f.init.size());
   f.entry.store(f.code.data(), std::memory_order_release);
   return f.code.data();
 }

@@ -150,28 +150,57 @@ std::optional<engine::Trap> run(StoreState* store, FuncInst* entry, size_t base,
   }
 
   runtime::ExecState& ex = store->exec;
-  uint64_t* sbase = ex.stack.data();
-  uint64_t* send = sbase + ex.stack.size();
-  uint64_t* fp = sbase + base;
-  FuncInst* cur = entry;
+  // Hot state, for the registers: pc, fp, the memory base and size.
+  uint64_t* fp = ex.stack.data() + base;
   const uint64_t* pc = entry->code->entry.load(std::memory_order_acquire);  // compiled by invoke
-  InstanceData* inst = nullptr;
-  FuncInst* const* funcs = nullptr;
-  GlobalInst* const* globals = nullptr;
-  const uint32_t* type_ids = nullptr;
-  MemoryInst* mem = nullptr;
   uint8_t* mbase = nullptr;
   uint64_t msize = 0;
-  const std::atomic<uint32_t>* interrupt = ex.interrupt.get();
-  const uint32_t entry_depth = ex.depth;
-  const uint32_t max_depth = ex.max_call_depth;
-  uint32_t depth = entry_depth;
-  // Call state shared by the call paths.
-  FuncInst* callee = nullptr;
-  uint64_t* nfp = nullptr;
-  const uint64_t* ret_pc = nullptr;
-  const uint64_t* rhdr = nullptr;
-  TrapKind tk = TrapKind::Unreachable;
+  // Cold state lives in memory (its address escapes below), which leaves the registers to the hot
+  // state in every handler.
+  struct Cold {
+    uint64_t* sbase;
+    FuncInst* cur;
+    uint32_t depth;
+    uint64_t* send;
+    InstanceData* inst;
+    FuncInst* const* funcs;
+    GlobalInst* const* globals;
+    const uint32_t* type_ids;
+    MemoryInst* mem;
+    const std::atomic<uint32_t>* interrupt;
+    uint32_t entry_depth;
+    uint32_t max_depth;
+    FuncInst* callee;  // call state shared by the call paths
+    uint64_t* nfp;
+    const uint64_t* ret_pc;
+    const uint64_t* rhdr;
+    TrapKind tk;
+  } cold{};
+  asm volatile("" : : "r"(&cold) : "memory");
+  uint64_t*& sbase = cold.sbase;
+  FuncInst*& cur = cold.cur;
+  uint32_t& depth = cold.depth;
+  sbase = ex.stack.data();
+  cur = entry;
+  depth = ex.depth;
+  uint64_t*& send = cold.send;
+  InstanceData*& inst = cold.inst;
+  FuncInst* const*& funcs = cold.funcs;
+  GlobalInst* const*& globals = cold.globals;
+  const uint32_t*& type_ids = cold.type_ids;
+  MemoryInst*& mem = cold.mem;
+  const std::atomic<uint32_t>*& interrupt = cold.interrupt;
+  FuncInst*& callee = cold.callee;
+  uint64_t*& nfp = cold.nfp;
+  const uint64_t*& ret_pc = cold.ret_pc;
+  const uint64_t*& rhdr = cold.rhdr;
+  TrapKind& tk = cold.tk;
+  send = sbase + ex.stack.size();
+  interrupt = ex.interrupt.get();
+  cold.entry_depth = depth;
+  cold.max_depth = ex.max_call_depth;
+  const uint32_t& entry_depth = cold.entry_depth;
+  const uint32_t& max_depth = cold.max_depth;
   std::optional<engine::Trap> host_trap;
 
 #define LOAD_INSTANCE(i)                                       \
@@ -842,10 +871,10 @@ do_call : {
   h[2] = reinterpret_cast<uint64_t>(cur);
   {
     // Zeroed locals and constants; usually a handful of words, so no call to memcpy.
-    const uint64_t* src = cf->init.data();
-    size_t n = cf->init.size();
+    const uint64_t* src = cf->init_data;
+    uint32_t n = cf->init_count;
     uint64_t* dst = h + kHeaderSlots;
-    for (size_t i = 0; i < n; ++i) dst[i] = src[i];
+    for (uint32_t i = 0; i < n; ++i) dst[i] = src[i];
   }
   ++depth;
   fp = nfp;
@@ -958,7 +987,7 @@ std::optional<engine::Trap> invoke(runtime::StoreState& store, runtime::FuncInst
   std::copy(slots, slots + cf->num_params, fp);
   uint64_t* h = fp + cf->hdr;
   h[0] = h[1] = h[2] = 0;  // the entry frame returns to invoke, not through its header
-  if (!cf->init.empty()) std::memcpy(h + kHeaderSlots, cf->init.data(), cf->init.size() * sizeof(uint64_t));
+  if (cf->init_count) std::memcpy(h + kHeaderSlots, cf->init_data, cf->init_count * sizeof(uint64_t));
 
   size_t saved_top = ex.stack_top;
   uint32_t saved_depth = ex.depth;
