@@ -51,6 +51,8 @@ inline uint16_t lookup_dir(Call& c, uint32_t fd, uint64_t needed, FdEntry*& out)
 inline uint16_t read_string(Call& c, uint32_t ptr, uint32_t len, std::string& out) {
   auto span = c.mem.bytes(ptr, len);
   if (!span) return abi::kFault;
+  // Paths and link targets are far below this; a 4 GiB "path" must not become a 4 GiB host copy.
+  if (len >= 65536) return abi::kNameTooLong;
   out.assign(reinterpret_cast<const char*>(span->data()), span->size());
   return abi::kSuccess;
 }

@@ -54,6 +54,10 @@ uint16_t poll_oneoff(Call& c) {
   if (!in_span) return kFault;
   if (!c.mem.bytes(out, static_cast<uint64_t>(nsubs) * kEventSize)) return kFault;
   if (!c.mem.bytes(c.u32(3), 4)) return kFault;
+  // Bounded host work per call: a guest with 4 GiB of memory could otherwise make us copy and
+  // track ~89 million subscriptions.
+  constexpr uint32_t kMaxSubscriptions = 65536;
+  if (nsubs > kMaxSubscriptions) return kInval;
   std::vector<uint8_t> subs_raw(in_span->begin(), in_span->end());
 
   std::vector<Sub> subs;
