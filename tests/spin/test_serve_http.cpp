@@ -421,3 +421,42 @@ TEST(SpinServeLifecycle, FullQueueAnswers503) {
   EXPECT_EQ(request(s.port(), "GET", "/hello").status, 200);
   std::filesystem::remove_all(dir);
 }
+
+// A v2 manifest with a base path, served end to end: both executors, the base in every route, the
+// headers derived from it, and the inline-component form.
+TEST(SpinServeLifecycle, V2ManifestWithBasePath) {
+  std::string dir = spintest::make_temp_dir();
+  spintest::write_file(dir + "/spin.toml", R"(spin_manifest_version = 2
+[application]
+name = "v2"
+[application.trigger.http]
+base = "/base/"
+[[trigger.http]]
+route = "/w/..."
+component = "wagi"
+executor = { type = "wagi" }
+[[trigger.http]]
+route = "/s/..."
+component = { source = ")" + kGuests + R"(/spin_abi_cases.wasm" }
+[component.wagi]
+source = ")" + kGuests + R"(/spin_wagi_cases.wasm"
+)");
+  ServeProcess s(dir + "/spin.toml");
+  ASSERT_GT(s.port(), 0) << s.output();
+  auto w = request(s.port(), "GET", "/base/w/env");
+  ASSERT_EQ(w.status, 200);
+  EXPECT_TRUE(has_line(w.body, "SCRIPT_NAME=/base/w")) << w.body;
+  EXPECT_TRUE(has_line(w.body, "X_MATCHED_ROUTE=/base/w/...")) << w.body;
+  EXPECT_TRUE(has_line(w.body, "X_RAW_COMPONENT_ROUTE=/w/...")) << w.body;
+  EXPECT_TRUE(has_line(w.body, "X_BASE_PATH=/base/")) << w.body;
+  EXPECT_TRUE(has_line(w.body, "PATH_INFO=/env")) << w.body;
+  auto sp = request(s.port(), "GET", "/base/s/echo");
+  ASSERT_EQ(sp.status, 200);
+  EXPECT_TRUE(has_line(sp.body, "spin-matched-route=/base/s/...")) << sp.body;
+  EXPECT_TRUE(has_line(sp.body, "spin-component-route=/s")) << sp.body;
+  EXPECT_EQ(request(s.port(), "GET", "/w/env").status, 404);  // outside the base
+  auto head = request(s.port(), "HEAD", "/base/w/status");
+  EXPECT_EQ(head.status, 201);
+  EXPECT_EQ(head.headers["content-length"], "7");  // the length of the body a GET would get
+  std::filesystem::remove_all(dir);
+}
