@@ -154,8 +154,8 @@ std::unique_ptr<FdEntry> stdio_entry(int host, bool out) {
   if (e->filetype == abi::kUnknown && ::isatty(host)) e->filetype = abi::kCharacterDevice;
   e->rights_base = abi::rights::kFile & ~(out ? abi::rights::kFdRead : abi::rights::kFdWrite);
   // A terminal cannot seek: not advertising it is also how wasi-libc's isatty() recognises one.
-  // (A pipe keeps the rights and gets ESPIPE from the kernel, as on POSIX.)
-  if (e->filetype == abi::kCharacterDevice)
+  // (Pipes and /dev/null keep the rights; a pipe then gets ESPIPE from the kernel, as on POSIX.)
+  if (::isatty(host))
     e->rights_base &= ~(abi::rights::kFdSeek | abi::rights::kFdTell);
   e->rights_inheriting = 0;
   return e;
