@@ -303,9 +303,21 @@ void Server::run() {
   }
   s.accept();
   unsigned n = s.opts.threads ? s.opts.threads : std::max(1u, std::thread::hardware_concurrency());
+  // An exception escaping a handler (an allocation failure, a library bug) ends that handler only: the
+  // loop is re-entered so one bad request cannot take the whole server down.
+  auto loop = [&s] {
+    for (;;) {
+      try {
+        s.ioc.run();
+        return;
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "wasipool serve: internal error in the HTTP loop: %s\n", e.what());
+      }
+    }
+  };
   std::vector<std::thread> threads;
-  for (unsigned i = 1; i < n; ++i) threads.emplace_back([&s] { s.ioc.run(); });
-  s.ioc.run();
+  for (unsigned i = 1; i < n; ++i) threads.emplace_back(loop);
+  loop();
   for (auto& t : threads) t.join();
 }
 
