@@ -14,7 +14,7 @@ PACKAGES := build-essential cmake ninja-build clang lld-14 libclang-rt-14-dev \
             wasi-libc libclang-rt-14-dev-wasm32 wabt \
             libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libcli11-dev \
             git ca-certificates hyperfine time \
-            libtomlplusplus-dev libboost1.74-dev libsqlite3-dev curl
+            libtomlplusplus-dev libboost1.74-dev libsqlite3-dev curl redis-server
 
 .PHONY: all deps build test demo fuzz bench clean
 all: build

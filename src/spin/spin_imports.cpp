@@ -14,6 +14,7 @@
 #include "component.h"
 #include "key_value.h"
 #include "outbound_http.h"
+#include "redis_client.h"
 
 namespace wasipool::spin {
 
@@ -215,6 +216,110 @@ bool define_known(Defs& d, const std::string& module, const std::string& name, c
     if (name == "close")
       return def(i32s(1), [](Caller&, std::span<const uint64_t>, std::span<uint64_t>) -> HostResult { return std::nullopt; });
     return false;
+  }
+  if (module == "outbound-redis") {
+    // enum error { success, error }: every failure is case 1. Results whose ok payload is an s64 put
+    // the payload (and so the error byte) at +8, the others at +4.
+    auto timeout = std::min<std::chrono::milliseconds>(host->options.request_timeout, std::chrono::milliseconds(10'000));
+    auto run = [comp, timeout](Caller& c, std::span<const uint64_t> a, std::vector<std::string> cmd, uint32_t ret,
+                               uint64_t err_at) -> std::optional<RedisReply> {
+      auto addr = guest_string(c, arg(a, 0), arg(a, 1));
+      std::string host;
+      uint16_t port = 0;
+      if (!addr || !parse_redis_address(*addr, host, port) || !outbound_allowed(*comp, "redis", host, port)) {
+        std::fprintf(stderr, "wasipool serve: component '%s': redis address '%s' denied or invalid (allowed_outbound_hosts)\n",
+                     comp->id.c_str(), addr ? addr->c_str() : "?");
+        auto mem = c.memory();
+        mem.store<uint8_t>(ret, 1), mem.store<uint8_t>(ret + err_at, 1);
+        return std::nullopt;
+      }
+      auto r = redis_command(*addr, cmd, timeout);
+      if (!r.ok() || r->kind == RedisReply::Kind::Error) {
+        std::fprintf(stderr, "wasipool serve: component '%s': redis %s: %s\n", comp->id.c_str(), cmd[0].c_str(),
+                     r.ok() ? r->str.c_str() : r.error().c_str());
+        auto mem = c.memory();
+        mem.store<uint8_t>(ret, 1), mem.store<uint8_t>(ret + err_at, 1);
+        return std::nullopt;
+      }
+      return std::move(*r);
+    };
+    // list<string> argument: 8-byte elements (ptr, len), each checked.
+    auto strings_at = [](Caller& c, uint32_t ptr, uint32_t len) -> std::optional<std::vector<std::string>> {
+      std::vector<std::string> out;
+      auto mem = c.memory();
+      for (uint32_t i = 0; i < len; ++i) {
+        auto p = mem.load<uint32_t>(ptr + 8ull * i), l = mem.load<uint32_t>(ptr + 8ull * i + 4);
+        if (!p || !l) return std::nullopt;
+        auto s = guest_string(c, *p, *l);
+        if (!s) return std::nullopt;
+        out.push_back(std::move(*s));
+      }
+      return out;
+    };
+    auto ok_int = [](Caller& c, uint32_t ret, const RedisReply& r) -> HostResult {
+      auto mem = c.memory();
+      if (!mem.store<uint8_t>(ret, 0) || !mem.store<int64_t>(ret + 8ull, r.integer))
+        return engine::Trap::host("return area out of bounds");
+      return std::nullopt;
+    };
+    if (name == "publish" || name == "set")
+      return def(i32s(7), [run, name](Caller& c, std::span<const uint64_t> a, std::span<uint64_t>) -> HostResult {
+        auto k = guest_string(c, arg(a, 2), arg(a, 3)), v = guest_string(c, arg(a, 4), arg(a, 5));
+        if (!k || !v) return engine::Trap::host("outbound-redis: argument out of bounds");
+        auto r = run(c, a, {name == "set" ? "SET" : "PUBLISH", *k, *v}, arg(a, 6), 4);
+        return r ? write_ok_unit(c, arg(a, 6)) : HostResult();
+      });
+    if (name == "get")
+      return def(i32s(5), [run](Caller& c, std::span<const uint64_t> a, std::span<uint64_t>) -> HostResult {
+        auto k = guest_string(c, arg(a, 2), arg(a, 3));
+        if (!k) return engine::Trap::host("outbound-redis: argument out of bounds");
+        auto r = run(c, a, {"GET", *k}, arg(a, 4), 4);
+        if (!r) return std::nullopt;
+        GuestMemory g(c.store(), c.instance());
+        auto s = g.put_bytes(r->kind == RedisReply::Kind::Bulk ? r->str : std::string(), 1);
+        if (!s) return engine::Trap::host("outbound-redis.get: " + g.last_error());
+        return write_ok_slice(c, arg(a, 4), *s);
+      });
+    if (name == "incr")
+      return def(i32s(5), [run, ok_int](Caller& c, std::span<const uint64_t> a, std::span<uint64_t>) -> HostResult {
+        auto k = guest_string(c, arg(a, 2), arg(a, 3));
+        if (!k) return engine::Trap::host("outbound-redis: argument out of bounds");
+        auto r = run(c, a, {"INCR", *k}, arg(a, 4), 8);
+        return r ? ok_int(c, arg(a, 4), *r) : HostResult();
+      });
+    if (name == "del")
+      return def(i32s(5), [run, ok_int, strings_at](Caller& c, std::span<const uint64_t> a, std::span<uint64_t>) -> HostResult {
+        auto keys = strings_at(c, arg(a, 2), arg(a, 3));
+        if (!keys) return engine::Trap::host("outbound-redis.del: keys out of bounds");
+        std::vector<std::string> cmd = {"DEL"};
+        cmd.insert(cmd.end(), keys->begin(), keys->end());
+        auto r = run(c, a, cmd, arg(a, 4), 8);
+        return r ? ok_int(c, arg(a, 4), *r) : HostResult();
+      });
+    if (name == "sadd" || name == "srem")
+      return def(i32s(7), [run, ok_int, strings_at, name](Caller& c, std::span<const uint64_t> a, std::span<uint64_t>) -> HostResult {
+        auto k = guest_string(c, arg(a, 2), arg(a, 3));
+        auto vals = strings_at(c, arg(a, 4), arg(a, 5));
+        if (!k || !vals) return engine::Trap::host("outbound-redis: argument out of bounds");
+        std::vector<std::string> cmd = {name == "sadd" ? "SADD" : "SREM", *k};
+        cmd.insert(cmd.end(), vals->begin(), vals->end());
+        auto r = run(c, a, cmd, arg(a, 6), 8);
+        return r ? ok_int(c, arg(a, 6), *r) : HostResult();
+      });
+    if (name == "smembers")
+      return def(i32s(5), [run](Caller& c, std::span<const uint64_t> a, std::span<uint64_t>) -> HostResult {
+        auto k = guest_string(c, arg(a, 2), arg(a, 3));
+        if (!k) return engine::Trap::host("outbound-redis: argument out of bounds");
+        auto r = run(c, a, {"SMEMBERS", *k}, arg(a, 4), 4);
+        if (!r) return std::nullopt;
+        std::vector<std::string> members;
+        for (const auto& e : r->elements) members.push_back(e.str);
+        GuestMemory g(c.store(), c.instance());
+        auto s = g.put_strings(members);
+        if (!s) return engine::Trap::host("outbound-redis.smembers: " + g.last_error());
+        return write_ok_slice(c, arg(a, 4), *s);
+      });
+    return false;  // execute: the generic error stub
   }
   if (module == "wasi-outbound-http" && name == "request") {
     return def(i32s(11), [comp, host](Caller& c, std::span<const uint64_t> a, std::span<uint64_t>) -> HostResult {

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <fcntl.h>
 #include <cstring>
 #include <fstream>
 
@@ -165,6 +166,43 @@ int ServeProcess::stop() {
   ::waitpid(pid_, &st, 0);
   pid_ = -1;
   return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+int free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  int port = -1;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0)
+    port = ntohs(a.sin_port);
+  ::close(fd);
+  return port;
+}
+
+int spawn(const std::vector<std::string>& args) {
+  int pid = ::fork();
+  if (pid == 0) {
+    int null = ::open("/dev/null", O_RDWR);
+    ::dup2(null, 1);
+    ::dup2(null, 2);
+    std::vector<std::string> copy = args;
+    std::vector<char*> argv;
+    for (auto& s : copy) argv.push_back(s.data());
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+void kill_and_wait(int pid) {
+  if (pid <= 0) return;
+  ::kill(pid, SIGTERM);
+  int st;
+  ::waitpid(pid, &st, 0);
 }
 
 std::string make_temp_dir() {

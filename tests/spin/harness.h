@@ -49,6 +49,12 @@ class ServeProcess {
   std::string banner_;
 };
 
+// A loopback TCP port that was free a moment ago (for a helper server the test starts).
+int free_port();
+// fork+exec with stdout/stderr to /dev/null; returns the pid (or -1).
+int spawn(const std::vector<std::string>& argv);
+void kill_and_wait(int pid);
+
 // A fresh temporary directory (removed by the caller or left in /tmp on failure).
 std::string make_temp_dir();
 void write_file(const std::string& path, const std::string& content);

@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "harness.h"
@@ -458,5 +459,41 @@ source = ")" + kGuests + R"(/spin_wagi_cases.wasm"
   auto head = request(s.port(), "HEAD", "/base/w/status");
   EXPECT_EQ(head.status, 201);
   EXPECT_EQ(head.headers["content-length"], "7");  // the length of the body a GET would get
+  std::filesystem::remove_all(dir);
+}
+
+// outbound-redis against a real redis-server (Debian's) that the test starts on a free loopback port.
+TEST(SpinServeLifecycle, OutboundRedis) {
+  int port = spintest::free_port();
+  std::string dir = spintest::make_temp_dir();
+  int redis = spintest::spawn({"/usr/bin/redis-server", "--port", std::to_string(port), "--bind", "127.0.0.1",
+                               "--save", "", "--appendonly", "no", "--dir", dir});
+  ASSERT_GT(redis, 0);
+  bool up = false;
+  for (int i = 0; i < 500 && !up; ++i) {
+    up = Conn(port).connected();
+    if (!up) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_TRUE(up) << "redis-server did not start";
+  std::string manifest = app_manifest(dir);
+  // Allow this redis only (the test manifest allows http://127.0.0.1:* already).
+  std::string text;
+  {
+    std::ifstream f(manifest);
+    text.assign(std::istreambuf_iterator<char>(f), {});
+  }
+  size_t at = text.find("allowed_outbound_hosts = [");
+  text.insert(at + std::string("allowed_outbound_hosts = [").size(), "\"redis://127.0.0.1:" + std::to_string(port) + "\", ");
+  spintest::write_file(manifest, text);
+  {
+    ServeProcess s(manifest);
+    ASSERT_GT(s.port(), 0) << s.output();
+    auto r = request(s.port(), "GET", "/spin/redis?redis://127.0.0.1:" + std::to_string(port));
+    EXPECT_EQ(r.body, "set=0 get=v1 incr=2 sadd=2 members=2 publish=0");
+    // Not in the allow-list: every call answers the interface's error.
+    auto denied = request(s.port(), "GET", "/spin/redis?redis://localhost:" + std::to_string(port));
+    EXPECT_EQ(denied.body, "set=1 get= incr=-1 sadd=-1 members=999 publish=1");
+  }
+  spintest::kill_and_wait(redis);
   std::filesystem::remove_all(dir);
 }

@@ -30,6 +30,15 @@ void http_request(uint32_t, const char*, size_t, void*, size_t, void*, size_t, u
 // Linked but never called, as the Rust SDK does: instantiation must still succeed.
 __attribute__((import_module("outbound-redis"), import_name("publish")))
 void redis_publish(const char*, size_t, const char*, size_t, const void*, size_t, void*);
+__attribute__((import_module("outbound-redis"), import_name("set")))
+void redis_set(const char*, size_t, const char*, size_t, const char*, size_t, void*);
+__attribute__((import_module("outbound-redis"), import_name("get"))) void redis_get(const char*, size_t, const char*, size_t, void*);
+__attribute__((import_module("outbound-redis"), import_name("incr"))) void redis_incr(const char*, size_t, const char*, size_t, void*);
+__attribute__((import_module("outbound-redis"), import_name("del"))) void redis_del(const char*, size_t, const void*, size_t, void*);
+__attribute__((import_module("outbound-redis"), import_name("sadd")))
+void redis_sadd(const char*, size_t, const char*, size_t, const void*, size_t, void*);
+__attribute__((import_module("outbound-redis"), import_name("smembers")))
+void redis_smembers(const char*, size_t, const char*, size_t, void*);
 __attribute__((import_module("outbound-pg"), import_name("query")))
 void pg_query(const char*, size_t, const char*, size_t, const void*, size_t, void*);
 __attribute__((import_module("sqlite"), import_name("open"))) void sqlite_open(const char*, size_t, void*);
@@ -159,6 +168,36 @@ uint32_t* handle_http_request(uint32_t method, char* uri, uint32_t uri_len, stru
     } else {
       snprintf(body_buf, sizeof body_buf, "tag=%u case=%u", r.tag, (unsigned)(r.a & 0xff));
     }
+    body_len = strlen(body_buf);
+    return respond(200, 1);
+  }
+  if (!strcmp(path, "/redis")) {  // ?redis://host:port — a round of every implemented command
+    char* q = memchr(uri, '?', uri_len);
+    if (!q) return respond(400, 0);
+    const char* addr = q + 1;
+    size_t al = uri_len - (size_t)(q + 1 - uri);
+    struct { uint8_t tag; uint8_t pad[7]; int64_t i; } ri;  // expected<s64, error>: payload at +8
+    struct { uint8_t tag; uint8_t pad[3]; uint32_t a, b; } rl;  // expected<list, error>: payload at +4
+    static struct Str keys[1] = {{"wp-n", 4}};
+    static struct Str members[2] = {{"a", 1}, {"b", 1}};
+    redis_del(addr, al, keys, 1, &ri);
+    redis_incr(addr, al, "wp-n", 4, &ri);
+    redis_incr(addr, al, "wp-n", 4, &ri);
+    long long incr = ri.tag ? -1 : ri.i;
+    redis_set(addr, al, "wp-key", 6, "v1", 2, &rl);
+    int set_tag = rl.tag;
+    redis_get(addr, al, "wp-key", 6, &rl);
+    char got[32] = {0};
+    if (!rl.tag && rl.b < sizeof got) memcpy(got, (void*)(uintptr_t)rl.a, rl.b);
+    static struct Str setkey[1] = {{"wp-set", 6}};
+    redis_del(addr, al, setkey, 1, &ri);
+    redis_sadd(addr, al, "wp-set", 6, members, 2, &ri);
+    long long added = ri.tag ? -1 : ri.i;
+    redis_smembers(addr, al, "wp-set", 6, &rl);
+    unsigned n_members = rl.tag ? 999 : rl.b;
+    redis_publish(addr, al, "chan", 4, "msg", 3, &rl);
+    snprintf(body_buf, sizeof body_buf, "set=%d get=%s incr=%lld sadd=%lld members=%u publish=%d", set_tag, got, incr,
+             added, n_members, rl.tag);
     body_len = strlen(body_buf);
     return respond(200, 1);
   }
