@@ -240,6 +240,39 @@ TEST(InterpCompile, UnreachableCodeIsSkippedToItsEnd) {
   EXPECT_EQ(m.trap("after_unreachable").kind, TrapKind::Unreachable);
 }
 
+TEST(InterpCompile, ZeroStoresAndPairedCopiesKeepTheirEffect) {
+  InterpModule m(R"((module
+    (func (export "reset") (param i32) (result i32)
+      (local i32)
+      (local.set 1 (i32.const 0))          ;; may be skipped: the local is still zero
+      (if (local.get 0) (then (local.set 1 (i32.const 5))))
+      (local.set 1 (i32.const 0))          ;; must not be skipped: the if may have written it
+      (local.get 1))
+    (func (export "loop") (result i32)
+      (local i32 i32 i32)
+      (loop $l
+        (local.set 1 (i32.add (local.get 1) (i32.const 1)))
+        (local.set 0 (i32.const 0))        ;; in a loop: must run on every iteration
+        (local.set 2 (i32.add (local.get 2) (local.get 0)))
+        (local.set 0 (i32.const 7))
+        (br_if $l (i32.lt_u (local.get 1) (i32.const 3))))
+      (local.get 2))
+    (func (export "rotate") (param i32 i32 i32) (result i32)
+      ;; copies in a row, each reading what the previous one wrote: a <- b, b <- c, c <- a
+      (local i32)
+      (local.set 3 (local.get 0))
+      (local.set 0 (local.get 1))
+      (local.set 1 (local.get 2))
+      (local.set 2 (local.get 3))
+      (i32.or (i32.or (i32.shl (local.get 0) (i32.const 16)) (i32.shl (local.get 1) (i32.const 8)))
+              (local.get 2)))))");
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m.bits("reset", {I32(1)}), 0u);
+  EXPECT_EQ(m.bits("reset", {I32(0)}), 0u);
+  EXPECT_EQ(m.bits("loop"), 0u);  // 14 if the zero store were skipped on later iterations
+  EXPECT_EQ(m.bits("rotate", {I32(1), I32(2), I32(3)}), 0x020301u);
+}
+
 TEST(InterpCompile, ConstantsAndSelectShareSlotsSafely) {
   InterpModule m(R"((module
     (func (export "f") (param i32) (result i64)

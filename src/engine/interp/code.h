@@ -45,6 +45,7 @@ enum class Op : uint16_t {
   X(BrF64EqBack) X(BrF64NeBack) X(BrF64LtBack) X(BrF64GtBack) X(BrF64LeBack) X(BrF64GeBack)
 #define WASIPOOL_INTERP_OPS(X)                                                     \
   X(Copy)        /* [dst|src]                         */                           \
+  X(Copy2)       /* [dst|src] [dst|src]  two copies   */                           \
   X(Jump)        /* [off]                             */                           \
   X(BrCopy1)     /* [off] [src|dst]                   */                           \
   X(BrCopyN)     /* [off] [src|dst] [n]               */                           \

@@ -168,10 +168,33 @@ class FunctionCompiler {
   uint32_t rel(uint32_t start, uint32_t target) const {
     return static_cast<uint32_t>(static_cast<int32_t>(static_cast<int64_t>(target) - start));
   }
-  void forget_fusion() {
+  // Two copies in a row become one instruction (register shuffles at block ends, a = b; c = d).
+  void emit_copy(uint32_t dst, uint32_t src) {
+    if (copy_end_ == here()) {
+      code_[copy_start_] = reinterpret_cast<uint64_t>(h_[static_cast<uint16_t>(Op::Copy2)]);
+      word(pack(dst, src));
+      copy_end_ = kNone;
+      return;
+    }
+    copy_start_ = begin(Op::Copy);
+    word(pack(dst, src));
+    copy_end_ = here();
+  }
+  // A declared local still holds its initial zero: nothing has written it, and no loop has begun
+  // (code before the first loop runs at most once per call, in code order).
+  bool known_zero(uint32_t slot) const {
+    uint32_t np = static_cast<uint32_t>(type_.params.size());
+    if (seen_loop_ || slot < np + kHeaderSlots || slot >= const_base_) return false;
+    return zero_[slot - np - kHeaderSlots];
+  }
+  void forget_value_fusion() {
     producer_end_ = kNone;
     cmp_end_ = kNone;
     add_end_ = kNone;
+  }
+  void forget_fusion() {
+    copy_end_ = kNone;
+    forget_value_fusion();
   }
   // True (and the add removed) when `addr` is the result of the i32.add emitted just before: the
   // memory access then computes the address itself, one dispatch instead of two.
@@ -212,8 +235,7 @@ class FunctionCompiler {
     Entry& e = stack_[pos];
     if (e.kind == Entry::Stack) return;
     uint32_t dst = slot_of(pos);
-    begin(Op::Copy);
-    word(pack(dst, e.slot));
+    emit_copy(dst, e.slot);
     e = {Entry::Stack, dst};
   }
   void materialize_all() {
@@ -361,6 +383,10 @@ class FunctionCompiler {
   uint32_t producer_end_ = kNone, producer_word_ = 0, producer_slot_ = 0;
   uint32_t cmp_end_ = kNone, cmp_start_ = 0, cmp_a_ = 0, cmp_b_ = 0, cmp_slot_ = 0;
   uint32_t add_end_ = kNone, add_start_ = 0, add_a_ = 0, add_b_ = 0, add_slot_ = 0;
+  uint32_t copy_end_ = kNone, copy_start_ = 0;
+  uint32_t const_base_ = 0;      // first constant slot
+  bool seen_loop_ = false;
+  std::vector<bool> zero_;       // per declared local: still its initial zero (see known_zero)
   Op cmp_op_ = Op::BrNez;
 };
 
@@ -381,7 +407,9 @@ Result<Ok, engine::Error> FunctionCompiler::collect_constants() {
     }
     if (consts_.emplace(v, base + static_cast<uint32_t>(const_values_.size())).second) const_values_.push_back(v);
   }
+  const_base_ = base;
   stack_base_ = base + static_cast<uint32_t>(const_values_.size());
+  zero_.assign(fn_.num_locals, true);
   return Ok{};
 }
 
@@ -449,7 +477,10 @@ Result<Ok, engine::Error> FunctionCompiler::step(const Instr& in) {
       c.kind = in.op == Opcode::Loop ? Ctrl::Loop : Ctrl::Block;
       c.height = height() - c.nparams;
       // No code at the header: branches back to it check for interruption (JumpBack, *Back).
-      if (c.kind == Ctrl::Loop) c.loop_start = here();
+      if (c.kind == Ctrl::Loop) {
+        c.loop_start = here();
+        seen_loop_ = true;
+      }
       ctrls_.push_back(std::move(c));
       return Ok{};
     }
@@ -576,12 +607,12 @@ Result<Ok, engine::Error> FunctionCompiler::step(const Instr& in) {
         materialize_local(slot);  // emits code when needed, which closes the fusion window
         if (fusable && producer_end_ == here()) {
           code_[producer_word_] = (code_[producer_word_] & 0xFFFFFFFF00000000ull) | slot;
-        } else {
-          begin(Op::Copy);
-          word(pack(slot, e.slot));
+        } else if (!(e.kind == Entry::Const && const_values_[e.slot - const_base_] == 0 && known_zero(slot))) {
+          emit_copy(slot, e.slot);
         }
+        if (in.a >= type_.params.size()) zero_[in.a - type_.params.size()] = false;
       }
-      forget_fusion();
+      forget_value_fusion();  // a following copy may still pair with this one
       if (in.op == Opcode::LocalTee) push_entry(e.kind == Entry::Const ? e : Entry{Entry::Local, slot});
       return Ok{};
     }

@@ -577,6 +577,13 @@ L_Copy : {
   fp[lo(w)] = fp[hi(w)];
   NEXT(2);
 }
+L_Copy2 : {  // in order: the second copy may read what the first wrote
+  uint64_t w = pc[1];
+  fp[lo(w)] = fp[hi(w)];
+  w = pc[2];
+  fp[lo(w)] = fp[hi(w)];
+  NEXT(3);
+}
 L_GlobalGet : {
   uint64_t w = pc[1];
   fp[lo(w)] = globals[hi(w)]->value;
