@@ -1,7 +1,9 @@
 // Registers every WASI function on an engine::Linker, under "wasi_snapshot_preview1" and the legacy
 // "wasi_unstable". Both modules share one implementation; the Call's flavor selects the few layouts
 // and enum values that differ (filestat, whence, subscription).
+#include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "host.h"
 #include "wasi.h"
@@ -18,38 +20,65 @@ engine::FuncType make_type(const char* params) {
   return t;
 }
 
+// Every function, proc_exit included (fn == nullptr), sorted by name once: the Linker keeps its
+// definitions ordered, so defining in order makes each definition an append (startup cost).
+const std::vector<const FnDef*>& sorted_defs() {
+  static const FnDef kProcExit{"proc_exit", "i", nullptr};
+  static const std::vector<const FnDef*> defs = [] {
+    std::vector<const FnDef*> v;
+    for (size_t i = 0; i < kFdFunctionCount; ++i) v.push_back(&kFdFunctions[i]);
+    for (size_t i = 0; i < kPathFunctionCount; ++i) v.push_back(&kPathFunctions[i]);
+    for (size_t i = 0; i < kMiscFunctionCount; ++i) v.push_back(&kMiscFunctions[i]);
+    v.push_back(&kProcExit);
+    std::sort(v.begin(), v.end(), [](const FnDef* a, const FnDef* b) { return std::strcmp(a->name, b->name) < 0; });
+    return v;
+  }();
+  return defs;
+}
+
+// The host-function object for one WASI function. Two words of capture at most, so std::function
+// keeps it inline (no allocation per function at startup); the flavor is a template parameter.
+template <abi::Flavor F>
+engine::HostFunction bind(WasiFn fn, Context* fixed, ContextSource source) {
+  if (fixed != nullptr) {
+    return [fn, fixed](engine::Caller& caller, std::span<const uint64_t> args,
+                       std::span<uint64_t> results) -> engine::HostResult {
+      Call call{*fixed, caller.memory(), args.data(), F};
+      results[0] = fn(call);
+      return std::nullopt;
+    };
+  }
+  return [fn, source](engine::Caller& caller, std::span<const uint64_t> args,
+                      std::span<uint64_t> results) -> engine::HostResult {
+    Context* cp = source();
+    if (cp == nullptr) return engine::Trap::host("WASI call without a context");
+    Call call{*cp, caller.memory(), args.data(), F};
+    results[0] = fn(call);
+    return std::nullopt;
+  };
+}
+
 // Exactly one of `fixed` and `source` is set: a Context bound once, or one looked up per call.
 void define_all(engine::Linker& linker, Context* fixed, ContextSource source, const char* module,
                 abi::Flavor flavor) {
-  auto add = [&](const FnDef* defs, size_t n) {
-    for (size_t i = 0; i < n; ++i) {
-      const FnDef& d = defs[i];
-      // sock_accept arrived with preview1; snapshot_0 never had it.
-      if (flavor == abi::Flavor::Unstable && std::strcmp(d.name, "sock_accept") == 0) continue;
-      WasiFn fn = d.fn;
-      linker.define_function(
-          module, d.name, make_type(d.params),
-          [fixed, source, fn, flavor](engine::Caller& caller, std::span<const uint64_t> args,
-                                      std::span<uint64_t> results) -> engine::HostResult {
-            Context* cp = fixed ? fixed : source();
-            if (cp == nullptr) return engine::Trap::host("WASI call without a context");
-            Call call{*cp, caller.memory(), args.data(), flavor};
-            results[0] = fn(call);
-            return std::nullopt;
-          });
+  for (const FnDef* d : sorted_defs()) {
+    // sock_accept arrived with preview1; snapshot_0 never had it.
+    if (flavor == abi::Flavor::Unstable && std::strcmp(d->name, "sock_accept") == 0) continue;
+    if (d->fn == nullptr) {
+      // proc_exit unwinds the guest with its status; the embedder turns it into the exit code.
+      engine::FuncType exit_type;
+      exit_type.params.push_back(engine::ValType::I32);
+      linker.define_function(module, d->name, exit_type,
+                             [](engine::Caller&, std::span<const uint64_t> args,
+                                std::span<uint64_t>) -> engine::HostResult {
+                               return engine::Trap::exit(static_cast<int32_t>(args[0]));
+                             });
+      continue;
     }
-  };
-  add(kFdFunctions, kFdFunctionCount);
-  add(kPathFunctions, kPathFunctionCount);
-  add(kMiscFunctions, kMiscFunctionCount);
-  // proc_exit unwinds the guest with its status; the embedder turns it into the process exit code.
-  engine::FuncType exit_type;
-  exit_type.params.push_back(engine::ValType::I32);
-  linker.define_function(module, "proc_exit", exit_type,
-                         [](engine::Caller&, std::span<const uint64_t> args,
-                            std::span<uint64_t>) -> engine::HostResult {
-                           return engine::Trap::exit(static_cast<int32_t>(args[0]));
-                         });
+    linker.define_function(module, d->name, make_type(d->params),
+                           flavor == abi::Flavor::Preview1 ? bind<abi::Flavor::Preview1>(d->fn, fixed, source)
+                                                           : bind<abi::Flavor::Unstable>(d->fn, fixed, source));
+  }
 }
 
 }  // namespace
