@@ -19,6 +19,9 @@ const std::string kGuests = SPIN_GUEST_DIR;
 std::string app_manifest(const std::string& dir) {
   std::filesystem::create_directories(dir + "/data");
   spintest::write_file(dir + "/data/greeting.txt", "hello file");
+  std::filesystem::create_directories(dir + "/notes");
+  spintest::write_file(dir + "/notes/note.txt", "staged note");
+  spintest::write_file(dir + "/notes/other.md", "not matched");
   std::string m = R"(spin_manifest_version = "1"
 name = "spin-tests"
 version = "0.0.1"
@@ -29,7 +32,7 @@ greeting = { default = "hi" }
 [[component]]
 id = "wagi"
 source = ")" + kGuests + R"(/spin_wagi_cases.wasm"
-files = [{ source = "data", destination = "/data" }]
+files = [{ source = "data", destination = "/data" }, "notes/*.txt"]
 environment = { FROM_MANIFEST = "yes" }
 [component.trigger]
 route = "/wagi/..."
@@ -164,6 +167,8 @@ TEST_F(SpinServe, WagiLimitsAndMounts) {
   auto f = request(port(), "GET", "/wagi/file");
   EXPECT_EQ(f.status, 200);
   EXPECT_EQ(f.body, "hello file|write:denied");  // mounts are read-only
+  auto st = request(port(), "GET", "/wagi/staged");
+  EXPECT_EQ(st.body, "staged note|manifest:hidden");
   auto g = request(port(), "GET", "/wagi/grow");
   EXPECT_EQ(g.status, 200);
   EXPECT_EQ(g.body, "refused");  // 512 MiB is past --max-memory 64

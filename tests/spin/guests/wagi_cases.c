@@ -57,6 +57,13 @@ int main(int argc, char** argv) {
     for (ssize_t i = 0; i < n; ++i) nonzero += buf[i] != 0;
     if (n < 0) printf("unreadable");
     else printf("nonzero=%d", nonzero);
+  } else if (!strcmp(p, "/staged")) {  // files staged from a glob into the guest root
+    FILE* f = fopen("/notes/note.txt", "r");
+    FILE* hidden = fopen("/spin.toml", "r");  // not matched by the glob: must not be visible
+    char buf[64] = {0};
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    printf("Content-Type: text/plain\n\n%s|manifest:%s", f ? buf : "missing", hidden ? "visible" : "hidden");
+    (void)n;
   } else if (!strcmp(p, "/file")) {  // a file mounted through the manifest's `files`
     FILE* f = fopen("/data/greeting.txt", "r");
     if (!f) {
