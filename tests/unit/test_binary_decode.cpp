@@ -233,7 +233,11 @@ TEST(BinaryDecode, DataSegmentsAndDataCount) {
   decode_fails(module({mem, section(11, vec({cat({uleb(3), name("")})}))}), ErrorKind::Malformed,
                "malformed data segment kind");
   decode_fails(module({mem, section(11, vec({cat({uleb(1), uleb(10), Bytes{1, 2}})}))}),
-               ErrorKind::Malformed, "unexpected end");
+               ErrorKind::Malformed, "length out of bounds");
+  // 3 bytes declared, 2 given: the length fits the bytes counted from the length itself, then the
+  // read runs out (the reference decoder's distinction).
+  decode_fails(module({mem, section(11, vec({cat({uleb(1), uleb(3), Bytes{1, 2}})}))}),
+               ErrorKind::Malformed, "unexpected end of section or function");
 }
 
 TEST(BinaryDecode, ConstExprsAreInstructionLists) {
@@ -295,6 +299,24 @@ TEST(BinaryDecode, ImplementationLimitsOnTypeArity) {
   many.push_back(I32);
   decode_fails(module({section(1, vec({functype(many, {})}))}), ErrorKind::Limit, "too many parameters");
   decode_fails(module({section(1, vec({functype({}, many)}))}), ErrorKind::Limit, "too many results");
+}
+
+TEST(BinaryDecode, SectionsAreReadLikeTheReferenceDecoder) {
+  // A section whose contents claim more than its size is read on (within the module), and fails with
+  // what is found there; a short vector at the very end runs out of bytes.
+  decode_fails(module({section(4, {0x01})}), ErrorKind::Malformed, "unexpected end of section or function");
+  // Function section of size 2 whose type index LEB runs on for 6 bytes.
+  decode_fails(cat({header(), Bytes{0x03, 0x02, 0x01, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00}}),
+               ErrorKind::Malformed, "integer representation too long");
+  // Two exports declared, one given: the next "name length" is the code section's id (0x0a).
+  decode_fails(module({section(7, cat({uleb(2), name("f1"), Bytes{0x00, 0x00}})),
+                       section(10, vec({code_entry({0x00}, {0x0B}), code_entry({0x00}, {0x0B})}))}),
+               ErrorKind::Malformed, "length out of bounds");
+  // Contents that end early: section size mismatch.
+  decode_fails(module({section(1, {0x01, 0x60, 0x00, 0x00, 0x00})}), ErrorKind::Malformed, "section size mismatch");
+  // Custom sections are read within their size ("unexpected end" for a name cut off by it).
+  decode_fails(cat({header(), Bytes{0x00, 0x00, 0x00, 0x05, 0x01, 0x00, 0x07, 0x00, 0x00}}),
+               ErrorKind::Malformed, "unexpected end");
 }
 
 TEST(BinaryDecode, ForgedCountsDoNotAllocate) {

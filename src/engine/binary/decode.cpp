@@ -80,6 +80,7 @@ class Decoder {
   bool read_table_type(ByteReader& r, ir::TableType& out);
   bool read_global_type(ByteReader& r, ir::GlobalType& out);
   bool read_count(ByteReader& r, uint32_t& out);
+  size_t cap(const ByteReader& r, uint32_t count) const;
   bool read_const_expr(ByteReader& r, ir::ConstExpr& out);
 
   // --- sections ---------------------------------------------------------------------------
@@ -101,16 +102,19 @@ class Decoder {
 
   ir::Module& m_;
   Error err_;
+  uint32_t section_end_ = 0;  // module offset just past the current section's declared size
   bool saw_code_ = false;
   bool saw_data_ = false;
 };
 
 bool Decoder::read_name(ByteReader& r, std::string& out) {
   uint32_t len;
+  const uint32_t len_at = r.offset();
+  const size_t left = r.remaining();
   if (!r.u32(len)) return fail(r);
   const uint32_t at = r.offset();
   std::span<const uint8_t> bytes;
-  if (len > r.remaining()) return fail("length out of bounds", at);
+  if (len > left) return fail("length out of bounds", len_at);
   if (!r.bytes(len, bytes)) return fail(r);
   if (!is_valid_utf8(bytes.data(), bytes.size())) return fail("malformed UTF-8 encoding", at);
   out.assign(reinterpret_cast<const char*>(bytes.data()), bytes.size());
@@ -183,13 +187,23 @@ bool Decoder::read_global_type(ByteReader& r, ir::GlobalType& out) {
   return true;
 }
 
-// A vector length. Every element of every vector takes at least one byte, so a count beyond the
-// bytes left is malformed — checking it here also keeps a forged count from driving a reserve().
+// A vector length. Every element takes at least one byte, so a count beyond the bytes left (counted
+// from the length itself, as the reference decoder does) is malformed.
 bool Decoder::read_count(ByteReader& r, uint32_t& out) {
   const uint32_t at = r.offset();
+  const size_t left = r.remaining();
   if (!r.u32(out)) return fail(r);
-  if (out > r.remaining()) return fail("length out of bounds", at);
+  if (out > left) return fail("length out of bounds", at);
   return true;
+}
+
+// How many elements to reserve for a vector of `count`: never more than the bytes left in the current
+// section (each element takes at least one), so a forged count cannot drive an allocation — section
+// readers may look past their section's end (see run()), up to the end of the module.
+size_t Decoder::cap(const ByteReader& r, uint32_t count) const {
+  const uint32_t at = r.offset();
+  const size_t left = section_end_ > at ? section_end_ - at : 0;
+  return count < left ? count : left;
 }
 
 // expr ::= instr* 0x0B. Nested blocks are tracked so the expression ends at the `end` that matches
@@ -241,7 +255,7 @@ bool Decoder::read_const_expr(ByteReader& r, ir::ConstExpr& out) {
 bool Decoder::type_section(ByteReader& r) {
   uint32_t count;
   if (!read_count(r, count)) return false;
-  m_.types.reserve(count);
+  m_.types.reserve(cap(r, count));
   for (uint32_t i = 0; i < count; ++i) {
     const uint32_t at = r.offset();
     uint8_t form;
@@ -274,7 +288,7 @@ bool Decoder::type_section(ByteReader& r) {
 bool Decoder::import_section(ByteReader& r) {
   uint32_t count;
   if (!read_count(r, count)) return false;
-  m_.imports.reserve(count);
+  m_.imports.reserve(cap(r, count));
   for (uint32_t i = 0; i < count; ++i) {
     ir::Import im;
     if (!read_name(r, im.module) || !read_name(r, im.name)) return false;
@@ -317,44 +331,47 @@ bool Decoder::import_section(ByteReader& r) {
 bool Decoder::function_section(ByteReader& r) {
   uint32_t count;
   if (!read_count(r, count)) return false;
-  m_.functions.resize(count);
-  for (auto& f : m_.functions)
-    if (!r.u32(f.type)) return fail(r);
+  m_.functions.reserve(cap(r, count));
+  for (uint32_t i = 0; i < count; ++i)
+    if (!r.u32(m_.functions.emplace_back().type)) return fail(r);
   return true;
 }
 
 bool Decoder::table_section(ByteReader& r) {
   uint32_t count;
   if (!read_count(r, count)) return false;
-  m_.tables.resize(count);
-  for (auto& t : m_.tables)
-    if (!read_table_type(r, t)) return false;
+  m_.tables.reserve(cap(r, count));
+  for (uint32_t i = 0; i < count; ++i)
+    if (!read_table_type(r, m_.tables.emplace_back())) return false;
   return true;
 }
 
 bool Decoder::memory_section(ByteReader& r) {
   uint32_t count;
   if (!read_count(r, count)) return false;
-  m_.memories.resize(count);
-  for (auto& mem : m_.memories)
-    if (!read_limits(r, mem.limits, true)) return false;
+  m_.memories.reserve(cap(r, count));
+  for (uint32_t i = 0; i < count; ++i)
+    if (!read_limits(r, m_.memories.emplace_back().limits, true)) return false;
   return true;
 }
 
 bool Decoder::global_section(ByteReader& r) {
   uint32_t count;
   if (!read_count(r, count)) return false;
-  m_.globals.resize(count);
-  for (auto& g : m_.globals)
+  m_.globals.reserve(cap(r, count));
+  for (uint32_t i = 0; i < count; ++i) {
+    ir::Global& g = m_.globals.emplace_back();
     if (!read_global_type(r, g.type) || !read_const_expr(r, g.init)) return false;
+  }
   return true;
 }
 
 bool Decoder::export_section(ByteReader& r) {
   uint32_t count;
   if (!read_count(r, count)) return false;
-  m_.exports.resize(count);
-  for (auto& e : m_.exports) {
+  m_.exports.reserve(cap(r, count));
+  for (uint32_t i = 0; i < count; ++i) {
+    ir::Export& e = m_.exports.emplace_back();
     if (!read_name(r, e.name)) return false;
     const uint32_t at = r.offset();
     uint8_t kind;
@@ -379,8 +396,9 @@ bool Decoder::start_section(ByteReader& r) {
 bool Decoder::element_section(ByteReader& r) {
   uint32_t count;
   if (!read_count(r, count)) return false;
-  m_.elems.resize(count);
-  for (auto& seg : m_.elems) {
+  m_.elems.reserve(cap(r, count));
+  for (uint32_t i = 0; i < count; ++i) {
+    ir::ElemSegment& seg = m_.elems.emplace_back();
     seg.offset_in_module = r.offset();
     uint32_t flags;
     if (!r.u32(flags)) return fail(r);
@@ -409,8 +427,9 @@ bool Decoder::element_section(ByteReader& r) {
     }
     uint32_t n;
     if (!read_count(r, n)) return false;
-    seg.init.resize(n);
-    for (auto& e : seg.init) {
+    seg.init.reserve(cap(r, n));
+    for (uint32_t k = 0; k < n; ++k) {
+      ir::ConstExpr& e = seg.init.emplace_back();
       if (exprs) {
         if (!read_const_expr(r, e)) return false;
       } else {
@@ -472,8 +491,9 @@ bool Decoder::data_section(ByteReader& r) {
   if (!read_count(r, count)) return false;
   if (m_.data_count && *m_.data_count != count)
     return fail("data count and data section have inconsistent lengths", at);
-  m_.datas.resize(count);
-  for (auto& seg : m_.datas) {
+  m_.datas.reserve(cap(r, count));
+  for (uint32_t i = 0; i < count; ++i) {
+    ir::DataSegment& seg = m_.datas.emplace_back();
     seg.offset_in_module = r.offset();
     uint32_t flags;
     if (!r.u32(flags)) return fail(r);
@@ -486,9 +506,14 @@ bool Decoder::data_section(ByteReader& r) {
       if (!read_const_expr(r, seg.offset)) return false;
     }
     uint32_t len;
+    const uint32_t len_at = r.offset();
+    const size_t left = r.remaining();
     if (!r.u32(len)) return fail(r);
     const uint32_t init_at = r.offset();
-    if (len > r.remaining()) return fail("unexpected end of section or function", init_at);
+    // As the reference: a length beyond the bytes left (counted from the length) is out of bounds;
+    // one that only overlaps the length's own bytes runs into the end.
+    if (len > left) return fail("length out of bounds", len_at);
+    if (len > r.remaining()) return fail(kSectionEnd, init_at);
     r.skip(len);
     seg.init = ir::ByteRange{init_at, len};
   }
@@ -566,7 +591,6 @@ void Decoder::name_section(std::span<const uint8_t> contents, uint32_t base) {
 
 bool Decoder::section(uint8_t id, ByteReader& r, uint32_t content_offset) {
   switch (id) {
-    case kCustom: return custom_section(r, content_offset);
     case kType: return type_section(r);
     case kImport: return import_section(r);
     case kFunction: return function_section(r);
@@ -613,11 +637,23 @@ bool Decoder::run() {
       if (order <= last_order) return fail("unexpected content after last section", id_at);
       last_order = order;
     }
-    std::span<const uint8_t> content;
-    if (!r.bytes(size, content)) return fail(r);
-    ByteReader sr(content, content_at, kSectionEnd);
+    section_end_ = content_at + size;
+    if (id == kCustom) {
+      // A custom section's name is read within its declared size.
+      std::span<const uint8_t> content;
+      if (!r.bytes(size, content)) return fail(r);
+      ByteReader sr(content, content_at, "unexpected end");
+      if (!custom_section(sr, content_at)) return false;
+      continue;
+    }
+    // Like the reference decoder, a section's contents are read on past its declared size if they
+    // claim more (up to the end of the module, so never out of bounds), and the size is checked
+    // afterwards: a short section then fails with what was actually found there ("length out of
+    // bounds", "integer representation too long", ...) or "section size mismatch".
+    ByteReader sr(std::span<const uint8_t>(m_.bytes).subspan(content_at), content_at, kSectionEnd);
     if (!section(id, sr, content_at)) return false;
-    if (!sr.at_end()) return fail("section size mismatch", sr.offset());
+    if (sr.pos() != size) return fail("section size mismatch", sr.offset());
+    if (!r.skip(size)) return fail(r);
   }
 
   if (!saw_code_ && !m_.functions.empty())
