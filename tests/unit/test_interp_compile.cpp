@@ -155,6 +155,40 @@ TEST(InterpCompile, FusedAddressWrapsLikeASeparateAdd) {
   EXPECT_EQ(m.trap("load", {I32(0xFFFFFFF0), I32(0)}).message, "out of bounds memory access");
 }
 
+TEST(InterpCompile, DeferredAddsSeeTheirOperandsBeforeLaterSets) {
+  // local + const adds are deferred until used; a set of the local in between must not leak in.
+  InterpModule m(R"((module
+    (memory 1)
+    (func $id (param i32) (result i32) (local.get 0))
+    (func (export "hazard") (param i32) (result i32)
+      (i32.add (local.get 0) (i32.const 4))     ;; deferred: p + 4
+      (local.set 0 (i32.const 100))             ;; must not change the pending sum
+      (local.get 0)
+      (i32.sub))                                ;; (p + 4) - 100
+    (func (export "self") (param i32) (result i32)
+      (local.set 0 (i32.add (local.get 0) (local.get 0)))   ;; writes the local it reads
+      (local.tee 0 (i32.add (local.get 0) (i32.const 1)))
+      (local.get 0)
+      (i32.add))
+    (func (export "mem") (param i32 i32) (result i32)
+      (i32.store offset=8 (i32.add (local.get 0) (i32.const 4)) (local.get 1))
+      (local.set 1 (i32.add (local.get 0) (i32.const 12)))  ;; deferred, then used as a load address
+      (i32.load (local.get 1)))
+    (func (export "arg") (param i32) (result i32)
+      (call $id (i32.add (local.get 0) (i32.const -1))))
+    (func (export "drop") (param i32) (result i32)
+      (drop (i32.add (local.get 0) (i32.const 1)))
+      (local.get 0))))");
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m.bits("hazard", {I32(10)}), static_cast<uint32_t>(14 - 100));
+  EXPECT_EQ(m.bits("self", {I32(5)}), 22u);  // 5+5 = 10, then 11, then 11 + 11
+  EXPECT_EQ(m.bits("mem", {I32(100), I32(0xBEEF)}), 0xBEEFu);
+  EXPECT_EQ(m.bits("mem", {I32(0xFFFFFFFC), I32(7)}), 7u);  // p + 4 wraps to 0, + offset 8
+  EXPECT_EQ(m.trap("mem", {I32(65530), I32(1)}).kind, TrapKind::MemoryOutOfBounds);
+  EXPECT_EQ(m.bits("arg", {I32(0)}), 0xFFFFFFFFu);
+  EXPECT_EQ(m.bits("drop", {I32(3)}), 3u);
+}
+
 TEST(InterpCompile, BranchesCarryValuesToTheirTargetHeight) {
   InterpModule m(R"((module
     (func (export "br_depth") (param i32) (result i32)

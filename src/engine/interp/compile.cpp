@@ -22,8 +22,11 @@ constexpr uint32_t kMaxSlots = 1u << 30;  // frame slots per function; beyond: E
 inline uint64_t pack(uint32_t lo, uint32_t hi) { return uint64_t{lo} | (uint64_t{hi} << 32); }
 
 struct Entry {
-  enum Kind : uint8_t { Stack, Local, Const } kind = Stack;
+  // Add: a deferred `i32.add` of two locals/constants (slot + slot2), so that a load or store using
+  // it as its address computes it itself; any other consumer gets it materialised first.
+  enum Kind : uint8_t { Stack, Local, Const, Add } kind = Stack;
   uint32_t slot = 0;  // where the value is read from now
+  uint32_t slot2 = 0; // Add: the second operand
 };
 
 struct Fixup {
@@ -226,16 +229,27 @@ class FunctionCompiler {
     stack_.push_back(e);
     max_height_ = std::max(max_height_, height());
   }
+  // Pops an operand that can be read from a slot (a deferred add is computed into its stack slot).
   Entry pop() {
+    if (stack_.back().kind == Entry::Add) materialize(height() - 1);
+    return pop_raw();
+  }
+  Entry pop_raw() {
     Entry e = stack_.back();
     stack_.pop_back();
     return e;
+  }
+  void emit_add(uint32_t dst, uint32_t a, uint32_t b) {
+    begin(Op::I32Add);
+    word(pack(dst, a));
+    word(b);
   }
   void materialize(uint32_t pos) {
     Entry& e = stack_[pos];
     if (e.kind == Entry::Stack) return;
     uint32_t dst = slot_of(pos);
-    emit_copy(dst, e.slot);
+    if (e.kind == Entry::Add) emit_add(dst, e.slot, e.slot2);
+    else emit_copy(dst, e.slot);
     e = {Entry::Stack, dst};
   }
   void materialize_all() {
@@ -247,7 +261,9 @@ class FunctionCompiler {
   // Before local `slot` is overwritten, every deferred read of it must take its value now.
   void materialize_local(uint32_t slot) {
     for (uint32_t i = 0; i < height(); ++i)
-      if (stack_[i].kind == Entry::Local && stack_[i].slot == slot) materialize(i);
+      if ((stack_[i].kind == Entry::Local && stack_[i].slot == slot) ||
+          (stack_[i].kind == Entry::Add && (stack_[i].slot == slot || stack_[i].slot2 == slot)))
+        materialize(i);
   }
   void reset_stack(uint32_t h) {
     stack_.resize(h);
@@ -581,7 +597,7 @@ Result<Ok, engine::Error> FunctionCompiler::step(const Instr& in) {
 
     // ---- parametric ----
     case Opcode::Drop:
-      pop();
+      pop_raw();
       return Ok{};
     case Opcode::Select:
     case Opcode::SelectT: {
@@ -601,6 +617,17 @@ Result<Ok, engine::Error> FunctionCompiler::step(const Instr& in) {
     case Opcode::LocalSet:
     case Opcode::LocalTee: {
       uint32_t slot = local_slot(in.a);
+      if (stack_.back().kind == Entry::Add) {
+        // The deferred add writes the local directly (after pending reads of it are taken).
+        Entry e = pop_raw();
+        materialize_local(slot);
+        emit_add(slot, e.slot, e.slot2);
+        if (in.a >= type_.params.size()) zero_[in.a - type_.params.size()] = false;
+        forget_value_fusion();
+        copy_end_ = kNone;
+        if (in.op == Opcode::LocalTee) push_entry({Entry::Local, slot});
+        return Ok{};
+      }
       Entry e = pop();
       if (!(e.kind == Entry::Local && e.slot == slot)) {
         bool fusable = e.kind == Entry::Stack && producer_end_ == here() && e.slot == producer_slot_;
@@ -758,8 +785,8 @@ Result<Ok, engine::Error> FunctionCompiler::step(const Instr& in) {
     uint32_t x, y;
     uint32_t offset = static_cast<uint32_t>(in.mem_offset);  // memory32: validated to fit in u32
     if (is_unary_sig(info.sig)) {  // load
-      Entry a = pop();
-      bool fused = take_add(a, x, y);
+      Entry a = pop_raw();
+      bool fused = a.kind == Entry::Add ? (x = a.slot, y = a.slot2, true) : take_add(a, x, y);
       uint32_t dst = push_stack();
       if (fused) {
         Op fop = static_cast<Op>(static_cast<uint16_t>(Op::AddI32Load) + static_cast<uint16_t>(in.op) -
@@ -775,8 +802,8 @@ Result<Ok, engine::Error> FunctionCompiler::step(const Instr& in) {
         produced(start, dst);
       }
     } else {  // store
-      Entry v = pop(), a = pop();
-      if (take_add(a, x, y)) {
+      Entry v = pop(), a = pop_raw();
+      if (a.kind == Entry::Add ? (x = a.slot, y = a.slot2, true) : take_add(a, x, y)) {
         Op fop = static_cast<Op>(static_cast<uint16_t>(Op::AddI32Store) + static_cast<uint16_t>(in.op) -
                                  static_cast<uint16_t>(Opcode::I32Store));
         begin(fop);
@@ -807,6 +834,17 @@ Result<Ok, engine::Error> FunctionCompiler::step(const Instr& in) {
     return Ok{};
   }
   if (info.imm == ir::Imm::None && is_binary_sig(info.sig)) {
+    if (in.op == Opcode::I32Add) {
+      Entry& tb = stack_[height() - 1];
+      Entry& ta = stack_[height() - 2];
+      if ((ta.kind == Entry::Local || ta.kind == Entry::Const) && (tb.kind == Entry::Local || tb.kind == Entry::Const)) {
+        Entry e{Entry::Add, ta.slot, tb.slot};
+        pop_raw();
+        pop_raw();
+        push_entry(e);
+        return Ok{};
+      }
+    }
     Entry b = pop(), a = pop();
     uint32_t dst = push_stack();
     uint32_t start = begin(op);
