@@ -254,6 +254,12 @@ class Runner {
         r.error = "argument is a pattern, not a value";
         return r;
       }
+      // A non-null funcref is a FuncInst pointer inside the engine; a number from a script is not one,
+      // so passing it would hand the engine a forged reference.
+      if (v->type == engine::ValType::FuncRef && v->bits != 0) {
+        r.error = "non-null funcref arguments cannot be written in a script";
+        return r;
+      }
       args.push_back(spectest::to_engine_value(*v));
     }
     watchdog_.arm(opts_.timeout_ms);
