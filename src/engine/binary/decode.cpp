@@ -8,6 +8,7 @@
 #include <string>
 
 #include "instr_reader.h"
+#include "name_section.h"
 #include "reader.h"
 #include "utf8.h"
 
@@ -98,7 +99,6 @@ class Decoder {
   bool data_section(ByteReader& r);
   bool data_count_section(ByteReader& r);
   bool custom_section(ByteReader& r, uint32_t content_offset);
-  void name_section(std::span<const uint8_t> contents, uint32_t base);
 
   ir::Module& m_;
   Error err_;
@@ -532,62 +532,15 @@ bool Decoder::custom_section(ByteReader& r, uint32_t content_offset) {
   if (!read_name(r, cs.name)) return false;
   cs.contents = ir::ByteRange{r.offset(), static_cast<uint32_t>(r.remaining())};
   r.skip(r.remaining());
-  if (cs.name == "name") name_section(m_.range(cs.contents), cs.contents.offset);
+  if (cs.name == "name") {
+    // Advisory (spec 7.4): a malformed name section is dropped, never an error.
+    if (auto names = decode_name_section(m_.range(cs.contents), cs.contents.offset))
+      m_.names = std::move(*names);
+  }
   m_.customs.push_back(std::move(cs));
   return true;
 }
 
-// The "name" section (spec 7.4) is advisory: anything malformed in it is dropped, never an error.
-void Decoder::name_section(std::span<const uint8_t> contents, uint32_t base) {
-  ir::Names names;
-  ByteReader r(contents, base, kSectionEnd);
-  auto name = [&](std::string& out) {
-    uint32_t len;
-    std::span<const uint8_t> bytes;
-    if (!r.u32(len) || !r.bytes(len, bytes)) return false;
-    if (!is_valid_utf8(bytes.data(), bytes.size())) return false;
-    out.assign(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-    return true;
-  };
-  auto name_map = [&](std::map<uint32_t, std::string>& out, const uint8_t* end) {
-    uint32_t n;
-    if (!r.u32(n)) return false;
-    for (uint32_t i = 0; i < n; ++i) {
-      if (r.cursor() >= end) return false;
-      uint32_t idx;
-      std::string s;
-      if (!r.u32(idx) || !name(s)) return false;
-      out[idx] = std::move(s);
-    }
-    return true;
-  };
-  while (!r.at_end()) {
-    uint8_t id;
-    uint32_t size;
-    if (!r.u8(id) || !r.u32(size) || size > r.remaining()) return;
-    const uint8_t* end = r.cursor() + size;
-    const size_t before = r.remaining();
-    bool ok = true;
-    if (id == 0) {
-      std::string s;
-      ok = name(s);
-      if (ok) names.module = std::move(s);
-    } else if (id == 1) {
-      ok = name_map(names.functions, end);
-    } else if (id == 2) {
-      uint32_t n;
-      ok = r.u32(n);
-      for (uint32_t i = 0; ok && i < n; ++i) {
-        uint32_t func;
-        ok = r.cursor() < end && r.u32(func) && name_map(names.locals[func], end);
-      }
-    } else {
-      ok = r.skip(size);
-    }
-    if (!ok || before - r.remaining() != size) return;
-  }
-  m_.names = std::move(names);
-}
 
 bool Decoder::section(uint8_t id, ByteReader& r, uint32_t content_offset) {
   switch (id) {
