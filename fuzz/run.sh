@@ -54,11 +54,11 @@ args=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536
 
 set +e
 "$build/fuzz/fuzz_load" "${args[@]}" "$work/corpus" "$work/seeds" 2>&1 | tee "$work/last.log" |
-  grep -E --line-buffered '^#[0-9]+ +(INITED|DONE|pulse)|^(==[0-9]+==ERROR|SUMMARY|artifact_prefix|Test unit written|stat::)|oracle failed|^ +#[0-9]+ 0x'
+  grep -E --line-buffered '^#[0-9]+[[:space:]]+(INITED|DONE|pulse)|^(==[0-9]+==ERROR|SUMMARY|artifact_prefix|Test unit written|stat::)|oracle failed|^ +#[0-9]+ 0x'
 rc=${PIPESTATUS[0]}
 set -e
 
-last=$(grep -E '^#[0-9]+ ' "$work/last.log" | tail -1 || true)
+last=$(grep -E '^#[0-9]+[[:space:]]' "$work/last.log" | tail -1 || true)
 echo "fuzz: last status: ${last:-none}"
 if [[ $rc -ne 0 ]]; then
   echo "fuzz: FAILED (libFuzzer exit $rc); reproducers in $work/artifacts/:" >&2
