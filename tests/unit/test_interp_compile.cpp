@@ -322,5 +322,37 @@ TEST(InterpCompile, ConstantsAndSelectShareSlotsSafely) {
   EXPECT_EQ(m.bits("consts"), 0x7F000000u);
 }
 
+TEST(InterpCompile, LargeValidFunctionsCompileAndRun) {
+  // Deep nesting, a wide br_table and many locals: sizes a fuzzer or a code generator produces.
+  std::string nest, ends;
+  for (int i = 0; i < 1000; ++i) {
+    nest += "(block ";
+    ends += ")";
+  }
+  std::string targets;
+  for (int i = 0; i < 5000; ++i) targets += std::to_string(i % 3) + " ";
+  std::string locals;
+  for (int i = 0; i < 20000; ++i) locals += " i64";
+  InterpModule m("(module"
+                 " (func (export \"deep\") (param i32) (result i32) " + nest +
+                 "(br_if 999 (local.get 0)) (local.set 0 (i32.const 7))" + ends + " (local.get 0))"
+                 " (func (export \"wide\") (param i32) (result i32)"
+                 "  (block (block (block (br_table " + targets + " (local.get 0))) (return (i32.const 10)))"
+                 "   (return (i32.const 11))) (i32.const 12))"
+                 " (func $big (export \"big\") (param i32) (result i64) (local" + locals + ")"
+                 "  (local.set 19999 (i64.extend_i32_u (local.get 0)))"
+                 "  (if (result i64) (i32.eqz (local.get 0)) (then (local.get 19998))"
+                 "   (else (i64.add (local.get 19999) (call $big (i32.sub (local.get 0) (i32.const 1))))))))");
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m.bits("deep", {I32(3)}), 3u);
+  EXPECT_EQ(m.bits("deep", {I32(0)}), 7u);
+  EXPECT_EQ(m.bits("wide", {I32(0)}), 10u);
+  EXPECT_EQ(m.bits("wide", {I32(4)}), 11u);     // 4 % 3 == 1
+  EXPECT_EQ(m.bits("wide", {I32(4998)}), 10u);  // 4998 % 3 == 0
+  EXPECT_EQ(m.bits("wide", {I32(5)}), 12u);     // 5 % 3 == 2
+  EXPECT_EQ(m.bits("wide", {I32(99999)}), 11u); // default: the last label, 4999 % 3 == 1
+  EXPECT_EQ(m.bits("big", {I32(100)}), 5050u);  // 100 frames of 20000 locals each
+}
+
 }  // namespace
 }  // namespace wasipool::test
