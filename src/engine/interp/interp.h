@@ -19,8 +19,9 @@ namespace wasipool::interp {
 struct CompiledModule;
 struct CompiledFunc;
 
-// Compile every defined function of a *validated* module. Failing here means a resource limit
-// (e.g. a function too large for the internal form), reported as ErrorKind::Limit.
+// Prepare a *validated* module for the interpreter. Each function's internal form is built on its
+// first call (thread-safe; see docs/interpreter.md). Failing here means a resource limit (e.g. a
+// function with too many locals), reported as ErrorKind::Limit.
 Result<CompiledModule*, engine::Error> compile(const ir::Module& module);
 void destroy(CompiledModule* code);
 // The compiled form of defined function `defined_index` (function index minus imported functions).
