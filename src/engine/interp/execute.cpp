@@ -33,7 +33,9 @@ using runtime::TableInst;
 // Upper bound of the interpreter stack (slots). With max_call_depth it bounds the memory a runaway
 // recursion can take: past it the guest traps "call stack exhausted" instead of exhausting the host.
 constexpr size_t kMaxStackSlots = size_t{1} << 25;  // 256 MiB
-constexpr size_t kInitialStackSlots = size_t{1} << 14;
+// Small first allocation (16 KiB): every fresh store pays for these pages (zeroed by the vector) and most
+// guests never go deep; the doubling growth above serves those that do.
+constexpr size_t kInitialStackSlots = size_t{1} << 11;
 
 inline uint32_t lo(uint64_t w) { return static_cast<uint32_t>(w); }
 inline uint32_t hi(uint64_t w) { return static_cast<uint32_t>(w >> 32); }
