@@ -12,7 +12,7 @@ FUZZ_SMOKE_SECONDS ?= 60
 # Debian packages and why (see README "Dependencies").
 PACKAGES := build-essential cmake ninja-build clang lld-14 libclang-rt-14-dev \
             wasi-libc libclang-rt-14-dev-wasm32 wabt \
-            libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libcli11-dev \
+            libgtest-dev libgmock-dev nlohmann-json3-dev \
             git ca-certificates hyperfine time \
             libtomlplusplus-dev libboost1.74-dev libsqlite3-dev curl redis-server
 
