@@ -278,7 +278,7 @@ class Runner {
   }
 
   static std::string describe(const engine::Trap& t) {
-    std::string s = std::string("trap \"") + t.message + "\" (" + spectest::spec_trap_text(t.kind) + ")";
+    std::string s = std::string("trap \"") + t.message + "\" (" + engine::default_message(t.kind) + ")";
     return s;
   }
 

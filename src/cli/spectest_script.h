@@ -43,9 +43,6 @@ std::string format(const ScriptValue& v);
 std::string format(const engine::Value& v);
 std::string format_values(const std::vector<engine::Value>& vs);
 
-// The spec's text for each trap kind ("out of bounds memory access", ...).
-const char* spec_trap_text(engine::TrapKind kind);
-
 // Does the engine's trap correspond to the text the script expects? The script's text is compared
 // by prefix, in either direction, against the trap's own message and the spec text of its kind: the
 // reference interpreter appends details ("uninitialized element 2") that an engine need not produce.

@@ -203,26 +203,6 @@ std::string format_values(const std::vector<engine::Value>& vs) {
   return out + ")";
 }
 
-const char* spec_trap_text(engine::TrapKind kind) {
-  using engine::TrapKind;
-  switch (kind) {
-    case TrapKind::Unreachable: return "unreachable";
-    case TrapKind::MemoryOutOfBounds: return "out of bounds memory access";
-    case TrapKind::TableOutOfBounds: return "out of bounds table access";
-    case TrapKind::UndefinedElement: return "undefined element";
-    case TrapKind::UninitializedElement: return "uninitialized element";
-    case TrapKind::IndirectCallTypeMismatch: return "indirect call type mismatch";
-    case TrapKind::IntegerDivideByZero: return "integer divide by zero";
-    case TrapKind::IntegerOverflow: return "integer overflow";
-    case TrapKind::InvalidConversion: return "invalid conversion to integer";
-    case TrapKind::CallStackExhausted: return "call stack exhausted";
-    case TrapKind::Interrupted: return "interrupted";
-    case TrapKind::Exit: return "exit";
-    case TrapKind::Host: return "host trap";
-  }
-  return "?";
-}
-
 bool trap_matches(const engine::Trap& trap, const std::string& expected_text) {
   auto prefix_either_way = [&](std::string_view a) {
     std::string_view b = expected_text;
@@ -231,7 +211,7 @@ bool trap_matches(const engine::Trap& trap, const std::string& expected_text) {
   };
   // The kind decides; the message is only consulted for host traps, whose kind says nothing.
   if (trap.kind == engine::TrapKind::Host) return prefix_either_way(trap.message);
-  return prefix_either_way(spec_trap_text(trap.kind));
+  return prefix_either_way(engine::default_message(trap.kind));
 }
 
 }  // namespace wasipool::cli::spectest

@@ -35,8 +35,8 @@ int main(int argc, char** argv) {
   try_open("open sub/.. (stays inside)", d, "sub/..", FOLLOW, __WASI_OFLAGS_DIRECTORY, READ_RIGHTS);
   try_open("open sub/../inside.txt (stays inside)", d, "sub/../inside.txt", FOLLOW, 0, READ_RIGHTS);
   try_open("open ../secret.txt nofollow", d, "../secret.txt", NOFOLLOW, 0, READ_RIGHTS);
-  try_open("creat ../created.txt", d, "../created.txt", FOLLOW, __WASI_OFLAGS_CREAT, ESC_RIGHTS_ALL);
-  try_open("creat ../outdir/created.txt", d, "../outdir/created.txt", FOLLOW, __WASI_OFLAGS_CREAT, ESC_RIGHTS_ALL);
+  try_open("creat ../created.txt", d, "../created.txt", FOLLOW, __WASI_OFLAGS_CREAT, RIGHTS_ALL);
+  try_open("creat ../outdir/created.txt", d, "../outdir/created.txt", FOLLOW, __WASI_OFLAGS_CREAT, RIGHTS_ALL);
 
   // Absolute paths: there is no root in the ABI; not "/", not the host's own path to the sandbox.
   try_open("open /", d, "/", FOLLOW, __WASI_OFLAGS_DIRECTORY, READ_RIGHTS);
@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
   // A subdirectory fd is its own root.
   __wasi_fd_t sub;
   const __wasi_rights_t dir_rights = __WASI_RIGHTS_PATH_OPEN | __WASI_RIGHTS_FD_READDIR;
-  report("open sub", __wasi_path_open(d, 0, "sub", __WASI_OFLAGS_DIRECTORY, dir_rights, ESC_RIGHTS_ALL, 0, &sub));
+  report("open sub", __wasi_path_open(d, 0, "sub", __WASI_OFLAGS_DIRECTORY, dir_rights, RIGHTS_ALL, 0, &sub));
   try_open("from sub: open inside.txt", sub, "inside.txt", FOLLOW, 0, READ_RIGHTS);
   try_open("from sub: open ../inside.txt", sub, "../inside.txt", FOLLOW, 0, READ_RIGHTS);
   try_open("from sub: open ../../secret.txt", sub, "../../secret.txt", FOLLOW, 0, READ_RIGHTS);

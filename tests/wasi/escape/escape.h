@@ -11,30 +11,16 @@
 #include <string.h>
 #include <wasi/api.h>
 
-static const char* const kEscErrnoNames[] = {
-    "ESUCCESS", "E2BIG", "EACCES", "EADDRINUSE", "EADDRNOTAVAIL", "EAFNOSUPPORT", "EAGAIN", "EALREADY",
-    "EBADF", "EBADMSG", "EBUSY", "ECANCELED", "ECHILD", "ECONNABORTED", "ECONNREFUSED", "ECONNRESET",
-    "EDEADLK", "EDESTADDRREQ", "EDOM", "EDQUOT", "EEXIST", "EFAULT", "EFBIG", "EHOSTUNREACH", "EIDRM",
-    "EILSEQ", "EINPROGRESS", "EINTR", "EINVAL", "EIO", "EISCONN", "EISDIR", "ELOOP", "EMFILE", "EMLINK",
-    "EMSGSIZE", "EMULTIHOP", "ENAMETOOLONG", "ENETDOWN", "ENETRESET", "ENETUNREACH", "ENFILE", "ENOBUFS",
-    "ENODEV", "ENOENT", "ENOEXEC", "ENOLCK", "ENOLINK", "ENOMEM", "ENOMSG", "ENOPROTOOPT", "ENOSPC",
-    "ENOSYS", "ENOTCONN", "ENOTDIR", "ENOTEMPTY", "ENOTRECOVERABLE", "ENOTSOCK", "ENOTSUP", "ENOTTY",
-    "ENXIO", "EOVERFLOW", "EOWNERDEAD", "EPERM", "EPIPE", "EPROTO", "EPROTONOSUPPORT", "EPROTOTYPE",
-    "ERANGE", "EROFS", "ESPIPE", "ESRCH", "ESTALE", "ETIMEDOUT", "ETXTBSY", "EXDEV", "ENOTCAPABLE"};
-
-static inline const char* esc_errname(__wasi_errno_t e) {
-  return e < sizeof kEscErrnoNames / sizeof kEscErrnoNames[0] ? kEscErrnoNames[e] : "E?";
-}
+#include "../guests/wasi_test.h"  // errname(), RIGHTS_ALL: shared with the functional guests
 
 static int g_escapes = 0;
 
-#define ESC_RIGHTS_ALL ((__wasi_rights_t)0x1FFFFFFF)
 #define FOLLOW __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW
 #define NOFOLLOW 0
 
 // Prints "label: ERRNO" and returns the errno.
 static inline __wasi_errno_t report(const char* label, __wasi_errno_t e) {
-  printf("%s: %s\n", label, esc_errname(e));
+  printf("%s: %s\n", label, errname(e));
   return e;
 }
 

@@ -39,8 +39,8 @@ static void write_attempts(const char* who, __wasi_fd_t dir) {
   char label[256];
   __wasi_fd_t fd;
 #define L(what) (snprintf(label, sizeof label, "%s: %s", who, what), label)
-  report(L("creat new.txt"), __wasi_path_open(dir, 0, "new.txt", __WASI_OFLAGS_CREAT, ESC_RIGHTS_ALL, ESC_RIGHTS_ALL, 0, &fd));
-  report(L("trunc file.txt"), __wasi_path_open(dir, 0, "file.txt", __WASI_OFLAGS_TRUNC, ESC_RIGHTS_ALL, ESC_RIGHTS_ALL, 0, &fd));
+  report(L("creat new.txt"), __wasi_path_open(dir, 0, "new.txt", __WASI_OFLAGS_CREAT, RIGHTS_ALL, RIGHTS_ALL, 0, &fd));
+  report(L("trunc file.txt"), __wasi_path_open(dir, 0, "file.txt", __WASI_OFLAGS_TRUNC, RIGHTS_ALL, RIGHTS_ALL, 0, &fd));
   report(L("path_create_directory newdir"), __wasi_path_create_directory(dir, "newdir"));
   report(L("path_unlink_file file.txt"), __wasi_path_unlink_file(dir, "file.txt"));
   report(L("path_remove_directory emptydir"), __wasi_path_remove_directory(dir, "emptydir"));
@@ -51,7 +51,7 @@ static void write_attempts(const char* who, __wasi_fd_t dir) {
          __wasi_path_filestat_set_times(dir, 0, "file.txt", 1, 1, __WASI_FSTFLAGS_ATIM | __WASI_FSTFLAGS_MTIM));
   // Open for "write" anyway: the fd comes back without write rights and a read-only host fd.
   __wasi_errno_t e = report(L("open file.txt asking for all rights"),
-                            __wasi_path_open(dir, 0, "file.txt", 0, ESC_RIGHTS_ALL, ESC_RIGHTS_ALL, 0, &fd));
+                            __wasi_path_open(dir, 0, "file.txt", 0, RIGHTS_ALL, RIGHTS_ALL, 0, &fd));
   if (e != 0) return;
   show_rights(L("opened file"), fd);
   const char* x = "XXXX";
@@ -79,13 +79,13 @@ int main(void) {
 
   // A subdirectory opened from the read-only preopen is read-only too.
   __wasi_fd_t sub;
-  report("/ro: open sub", __wasi_path_open(ro, 0, "sub", __WASI_OFLAGS_DIRECTORY, ESC_RIGHTS_ALL, ESC_RIGHTS_ALL, 0, &sub));
+  report("/ro: open sub", __wasi_path_open(ro, 0, "sub", __WASI_OFLAGS_DIRECTORY, RIGHTS_ALL, RIGHTS_ALL, 0, &sub));
   show_rights("/ro/sub", sub);
   report("/ro/sub: fd_fdstat_set_rights regain PATH_CREATE_FILE",
          __wasi_fd_fdstat_set_rights(sub, __WASI_RIGHTS_PATH_CREATE_FILE | __WASI_RIGHTS_PATH_OPEN, 0));
   __wasi_fd_t fd;
-  report("/ro/sub: creat x.txt", __wasi_path_open(sub, 0, "x.txt", __WASI_OFLAGS_CREAT, ESC_RIGHTS_ALL, ESC_RIGHTS_ALL, 0, &fd));
-  report("/ro/sub: trunc file.txt", __wasi_path_open(sub, 0, "file.txt", __WASI_OFLAGS_TRUNC, ESC_RIGHTS_ALL, ESC_RIGHTS_ALL, 0, &fd));
+  report("/ro/sub: creat x.txt", __wasi_path_open(sub, 0, "x.txt", __WASI_OFLAGS_CREAT, RIGHTS_ALL, RIGHTS_ALL, 0, &fd));
+  report("/ro/sub: trunc file.txt", __wasi_path_open(sub, 0, "file.txt", __WASI_OFLAGS_TRUNC, RIGHTS_ALL, RIGHTS_ALL, 0, &fd));
 
   // Across preopens: moving or linking out of the read-only tree changes it (or aliases its files).
   report("rename /ro/file.txt -> /rw/moved_from_ro.txt", __wasi_path_rename(ro, "file.txt", rw, "moved_from_ro.txt"));
@@ -95,7 +95,7 @@ int main(void) {
   report("rename /rw_ro/file.txt -> /rw/via_rw_ro.txt", __wasi_path_rename(rw_ro, "file.txt", rw, "via_rw_ro.txt"));
 
   // The writable preopen still works.
-  __wasi_errno_t e = report("/rw: creat rw_ok.txt", __wasi_path_open(rw, 0, "rw_ok.txt", __WASI_OFLAGS_CREAT, ESC_RIGHTS_ALL, ESC_RIGHTS_ALL, 0, &fd));
+  __wasi_errno_t e = report("/rw: creat rw_ok.txt", __wasi_path_open(rw, 0, "rw_ok.txt", __WASI_OFLAGS_CREAT, RIGHTS_ALL, RIGHTS_ALL, 0, &fd));
   if (e == 0) {
     __wasi_ciovec_t iov = {(const uint8_t*)"ok", 2};
     __wasi_size_t n;
@@ -106,7 +106,7 @@ int main(void) {
   // Renumbering the read-only preopen over the writable one's number carries the restriction.
   report("fd_renumber /ro over /rw's fd", __wasi_fd_renumber(ro, rw));
   report("via the renumbered fd: creat renumbered.txt",
-         __wasi_path_open(rw, 0, "renumbered.txt", __WASI_OFLAGS_CREAT, ESC_RIGHTS_ALL, ESC_RIGHTS_ALL, 0, &fd));
+         __wasi_path_open(rw, 0, "renumbered.txt", __WASI_OFLAGS_CREAT, RIGHTS_ALL, RIGHTS_ALL, 0, &fd));
   report("via the renumbered fd: unlink file.txt", __wasi_path_unlink_file(rw, "file.txt"));
   return finish();
 }

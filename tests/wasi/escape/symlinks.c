@@ -78,10 +78,10 @@ int main(void) {
   try_open("open self follow", d, "self", FOLLOW, 0, READ_RIGHTS);
   try_open("open loop1/x", d, "loop1/x", NOFOLLOW, 0, READ_RIGHTS);
   try_open("open dangling follow", d, "dangling", FOLLOW, 0, READ_RIGHTS);
-  try_open("creat through dangling_out follow", d, "dangling_out", FOLLOW, __WASI_OFLAGS_CREAT, ESC_RIGHTS_ALL);
-  try_open("creat through dangling_out nofollow", d, "dangling_out", NOFOLLOW, __WASI_OFLAGS_CREAT, ESC_RIGHTS_ALL);
+  try_open("creat through dangling_out follow", d, "dangling_out", FOLLOW, __WASI_OFLAGS_CREAT, RIGHTS_ALL);
+  try_open("creat through dangling_out nofollow", d, "dangling_out", NOFOLLOW, __WASI_OFLAGS_CREAT, RIGHTS_ALL);
   // Writes through outside-pointing links.
-  try_open("creat outlink/new.txt", d, "outlink/new.txt", FOLLOW, __WASI_OFLAGS_CREAT, ESC_RIGHTS_ALL);
+  try_open("creat outlink/new.txt", d, "outlink/new.txt", FOLLOW, __WASI_OFLAGS_CREAT, RIGHTS_ALL);
   report("path_create_directory outlink/newdir", __wasi_path_create_directory(d, "outlink/newdir"));
   report("path_unlink_file outlink/secret.txt", __wasi_path_unlink_file(d, "outlink/secret.txt"));
   report("path_filestat_set_times abs follow",
