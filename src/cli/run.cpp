@@ -312,16 +312,22 @@ int run_main(int argc, char** argv) {
 
   auto result = store.call(*func, args);
   if (watchdog) watchdog->stop();
-  if (!result) return report_trap(result.error(), **module, o, timed_out());
-  if (o.invoke) {
+  int status = 0;
+  if (!result) {
+    status = report_trap(result.error(), **module, o, timed_out());
+  } else if (o.invoke) {
     for (const auto& v : *result) {
       std::string s = format_value(v);
       s.push_back('\n');
       std::fputs(s.c_str(), stdout);
     }
-    std::fflush(stdout);
   }
-  return 0;
+  // The run is over: leave without tearing down the store, module and WASI context. Their
+  // destructors only recycle linear memory for a next store (mincore + zeroing), unmap, free and
+  // close descriptors, all of which the kernel does at exit anyway; startup pays for every step.
+  std::fflush(stdout);
+  std::fflush(stderr);
+  std::_Exit(status);
 }
 
 }  // namespace wasipool::cli
