@@ -14,7 +14,7 @@ PACKAGES := build-essential cmake ninja-build clang lld-14 libclang-rt-14-dev \
             wasi-libc libclang-rt-14-dev-wasm32 wabt \
             libgtest-dev libgmock-dev nlohmann-json3-dev \
             git ca-certificates hyperfine time \
-            libtomlplusplus-dev libboost1.74-dev libsqlite3-dev curl redis-server
+            libtomlplusplus-dev libboost1.74-dev libsqlite3-dev curl redis-server wrk
 
 .PHONY: all deps build test demo fuzz bench clean
 all: build
@@ -44,6 +44,7 @@ demo: build
 bench: build
 	bench/run.sh $(BUILD)
 	bench/startup.sh $(BUILD)
+	bench/serve.sh $(BUILD)
 
 # `make fuzz FUZZ_SECONDS=1800`; FUZZ_CALL=1 also runs exported functions (see fuzz/fuzz_load.cpp).
 fuzz: build
