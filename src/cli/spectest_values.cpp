@@ -25,19 +25,6 @@ std::optional<ValType> parse_type(const std::string& t) {
   return std::nullopt;
 }
 
-const char* type_name(ValType t) {
-  switch (t) {
-    case ValType::I32: return "i32";
-    case ValType::I64: return "i64";
-    case ValType::F32: return "f32";
-    case ValType::F64: return "f64";
-    case ValType::V128: return "v128";
-    case ValType::FuncRef: return "funcref";
-    case ValType::ExternRef: return "externref";
-  }
-  return "?";
-}
-
 // Unsigned decimal as wast2json writes it; rejects junk and anything wider than `bits`.
 std::optional<uint64_t> parse_unsigned(const std::string& s, unsigned width) {
   if (s.empty() || s[0] == '-' || s[0] == '+') return std::nullopt;
@@ -185,9 +172,9 @@ bool matches(const ScriptValue& want, const engine::Value& got) {
 std::string format(const ScriptValue& v) {
   switch (v.pattern) {
     case ScriptValue::Pattern::Exact: return format_bits(v.type, v.bits);
-    case ScriptValue::Pattern::CanonicalNan: return std::string(type_name(v.type)) + ":nan:canonical";
-    case ScriptValue::Pattern::ArithmeticNan: return std::string(type_name(v.type)) + ":nan:arithmetic";
-    case ScriptValue::Pattern::AnyNonNullRef: return std::string(type_name(v.type)) + ":non-null";
+    case ScriptValue::Pattern::CanonicalNan: return std::string(ir::name_of(v.type)) + ":nan:canonical";
+    case ScriptValue::Pattern::ArithmeticNan: return std::string(ir::name_of(v.type)) + ":nan:arithmetic";
+    case ScriptValue::Pattern::AnyNonNullRef: return std::string(ir::name_of(v.type)) + ":non-null";
   }
   return "?";
 }
