@@ -36,6 +36,10 @@ struct FdEntry {
   // never set it back: it is not derived from the rights the guest echoes to us.
   bool read_only = false;
   bool owned = true;             // close `host` when the entry goes away
+  // Descriptors not owned (inherited stdio) share their open file description with the host process:
+  // an F_SETFL there would change the host's (e.g. the user's shell's) stdin too, and outlive the guest.
+  // So NONBLOCK set by the guest on them is kept here and emulated with poll(2), never applied.
+  bool emulated_nonblock = false;
   bool is_preopen = false;
   bool is_listener = false;      // a --tcplisten socket: only sock_accept/poll/close/fdstat apply
   std::string preopen_name;      // guest-visible name (fd_prestat_dir_name)

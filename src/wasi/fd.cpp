@@ -1,6 +1,7 @@
 // fd_* functions: I/O, metadata and table management on open descriptors.
 #include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -78,6 +79,14 @@ bool to_off(uint64_t v, off_t& out) {
 
 uint16_t errno_now() { return from_host_errno(errno); }
 
+// For a guest-set NONBLOCK on a descriptor shared with the host (see FdEntry::emulated_nonblock):
+// EAGAIN unless the descriptor is ready for `events` right now.
+bool would_block(const FdEntry& e, short events) {
+  if (!e.emulated_nonblock) return false;
+  pollfd p{e.host, events, 0};
+  return ::poll(&p, 1, 0) == 0;
+}
+
 uint16_t fd_write(Call& c) {
   FdEntry* e;
   if (uint16_t r = lookup_fd(c, c.u32(0), R::kFdWrite, e)) return r;
@@ -85,6 +94,7 @@ uint16_t fd_write(Call& c) {
   if (uint16_t r = load_iovecs(c, c.u32(1), c.u32(2), v)) return r;
   // The result pointer is checked before the I/O: an EFAULT must not hide a write that happened.
   if (!c.mem.bytes(c.u32(3), 4)) return kFault;
+  if (would_block(*e, POLLOUT)) return from_host_errno(EAGAIN);
   ssize_t n = v.count == 1 ? ::write(e->host, v.data[0].iov_base, v.data[0].iov_len)
                            : ::writev(e->host, v.data, v.count);
   if (n < 0) return errno_now();
@@ -97,6 +107,7 @@ uint16_t fd_read(Call& c) {
   IoVecs v;
   if (uint16_t r = load_iovecs(c, c.u32(1), c.u32(2), v)) return r;
   if (!c.mem.bytes(c.u32(3), 4)) return kFault;
+  if (would_block(*e, POLLIN)) return from_host_errno(EAGAIN);
   ssize_t n = ::readv(e->host, v.data, v.count);
   if (n < 0) return errno_now();
   return store<uint32_t>(c, c.u32(3), static_cast<uint32_t>(n));
@@ -232,7 +243,7 @@ uint16_t fd_fdstat_get(Call& c) {
   if (fl < 0) return errno_now();
   uint16_t flags = 0;
   if (fl & O_APPEND) flags |= fdflags::kAppend;
-  if (fl & O_NONBLOCK) flags |= fdflags::kNonblock;
+  if ((fl & O_NONBLOCK) || e->emulated_nonblock) flags |= fdflags::kNonblock;
   if ((fl & O_SYNC) == O_SYNC) flags |= fdflags::kSync;
   else if (fl & O_DSYNC) flags |= fdflags::kDsync;
   uint8_t rec[kFdstatSize] = {};
@@ -252,6 +263,13 @@ uint16_t fd_fdstat_set_flags(Call& c) {
   if (want & (fdflags::kDsync | fdflags::kRsync | fdflags::kSync)) return kNotSup;
   int fl = ::fcntl(e->host, F_GETFL);
   if (fl < 0) return errno_now();
+  if (!e->owned) {
+    // Shared with the host: never F_SETFL (see FdEntry::emulated_nonblock). APPEND cannot be emulated
+    // faithfully, so only the host's current APPEND state is accepted.
+    if (((want & fdflags::kAppend) != 0) != ((fl & O_APPEND) != 0)) return kNotSup;
+    e->emulated_nonblock = (want & fdflags::kNonblock) != 0;
+    return kSuccess;
+  }
   fl &= ~(O_APPEND | O_NONBLOCK);
   if (want & fdflags::kAppend) fl |= O_APPEND;
   if (want & fdflags::kNonblock) fl |= O_NONBLOCK;
