@@ -113,31 +113,22 @@ uint16_t fd_read(Call& c) {
   return store<uint32_t>(c, c.u32(3), static_cast<uint32_t>(n));
 }
 
-uint16_t fd_pread(Call& c) {
+// fd_pread and fd_pwrite: (fd, iovs, iovs_len, offset, ->n) at an explicit offset; `io` is preadv or pwritev.
+uint16_t positioned_io(Call& c, uint64_t right, ssize_t (*io)(int, const iovec*, int, off_t)) {
   FdEntry* e;
-  if (uint16_t r = lookup_fd(c, c.u32(0), R::kFdRead | R::kFdSeek, e)) return r;
+  if (uint16_t r = lookup_fd(c, c.u32(0), right | R::kFdSeek, e)) return r;
   IoVecs v;
   if (uint16_t r = load_iovecs(c, c.u32(1), c.u32(2), v)) return r;
   off_t off;
   if (!to_off(c.u64(3), off)) return kInval;
   if (!c.mem.bytes(c.u32(4), 4)) return kFault;
-  ssize_t n = ::preadv(e->host, v.data, v.count, off);
+  ssize_t n = io(e->host, v.data, v.count, off);
   if (n < 0) return errno_now();
   return store<uint32_t>(c, c.u32(4), static_cast<uint32_t>(n));
 }
 
-uint16_t fd_pwrite(Call& c) {
-  FdEntry* e;
-  if (uint16_t r = lookup_fd(c, c.u32(0), R::kFdWrite | R::kFdSeek, e)) return r;
-  IoVecs v;
-  if (uint16_t r = load_iovecs(c, c.u32(1), c.u32(2), v)) return r;
-  off_t off;
-  if (!to_off(c.u64(3), off)) return kInval;
-  if (!c.mem.bytes(c.u32(4), 4)) return kFault;
-  ssize_t n = ::pwritev(e->host, v.data, v.count, off);
-  if (n < 0) return errno_now();
-  return store<uint32_t>(c, c.u32(4), static_cast<uint32_t>(n));
-}
+uint16_t fd_pread(Call& c) { return positioned_io(c, R::kFdRead, ::preadv); }
+uint16_t fd_pwrite(Call& c) { return positioned_io(c, R::kFdWrite, ::pwritev); }
 
 uint16_t fd_seek(Call& c) {
   Whence w = decode_whence(c.flavor, c.u32(2));

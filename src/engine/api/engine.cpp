@@ -30,7 +30,8 @@ Result<std::shared_ptr<const Module>, Error> Engine::load(std::span<const uint8_
   loaded->type_ids.reserve(loaded->ir.types.size());
   for (const FuncType& t : loaded->ir.types) loaded->type_ids.push_back(state_->intern(t));
 
-  // Tier seam: the module's code is compiled once here by the configured tier.
+  // Tier seam: the configured tier prepares the module here (the interpreter records per-function frame
+  // facts; each function's code is built on its first call).
   switch (state_->config().tier) {
     case Tier::Interpreter: {
       auto code = interp::compile(loaded->ir);
