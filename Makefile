@@ -14,7 +14,10 @@ PACKAGES := build-essential cmake ninja-build clang lld-14 libclang-rt-14-dev \
             wasi-libc libclang-rt-14-dev-wasm32 wabt \
             libgtest-dev libgmock-dev nlohmann-json3-dev \
             git ca-certificates hyperfine time \
-            libtomlplusplus-dev libboost1.74-dev libsqlite3-dev curl redis-server wrk
+            libtomlplusplus-dev libboost1.74-dev libsqlite3-dev curl redis-server wrk \
+            libprotobuf-dev protobuf-compiler libssl-dev \
+            containerd runc busybox-static iproute2 \
+            docker-registry containernetworking-plugins python3-grpcio python3-grpc-tools
 
 .PHONY: all deps build test demo fuzz bench clean
 all: build

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "commands.h"
+#include "shim/shim_main.h"
 
 namespace {
 void usage(FILE* out) {
@@ -11,12 +12,24 @@ void usage(FILE* out) {
       "commands:\n"
       "  run [OPTIONS] MODULE [ARGS...]   run a WASI command module\n"
       "  spectest FILE.json               run a wast2json spec test script\n"
-      "  serve [OPTIONS] [spin.toml]      serve a Spin application over HTTP\n",
+      "  serve [OPTIONS] [spin.toml]      serve a Spin application over HTTP\n"
+      "  slight -c slightfile.toml run APP.wasm   serve a slight (SpiderLightning) application\n"
+      "  image build DIR -t NAME:TAG -o IMAGE.tar  package a directory as an OCI image\n"
+      "  node install|uninstall|status    make this containerd node a WASI node\n"
+      "installed as containerd-shim-{spin,slight,wasm}-v1 it is the containerd shim.\n",
       out);
 }
 }  // namespace
 
 int main(int argc, char** argv) {
+  // One binary, several names: containerd runs us as containerd-shim-<flavour>-v1.
+  if (argc > 0) {
+    const char* base = std::strrchr(argv[0], '/');
+    base = base ? base + 1 : argv[0];
+    wasipool::shim::Flavour flavour;
+    if (wasipool::shim::flavour_from_binary_name(base, &flavour))
+      return wasipool::shim::shim_main(flavour, argc, argv);
+  }
   if (argc < 2) {
     usage(stderr);
     return 2;
@@ -25,6 +38,9 @@ int main(int argc, char** argv) {
   if (!std::strcmp(cmd, "run")) return wasipool::cli::run_main(argc - 1, argv + 1);
   if (!std::strcmp(cmd, "spectest")) return wasipool::cli::spectest_main(argc - 1, argv + 1);
   if (!std::strcmp(cmd, "serve")) return wasipool::cli::serve_main(argc - 1, argv + 1);
+  if (!std::strcmp(cmd, "image")) return wasipool::cli::image_main(argc - 1, argv + 1);
+  if (!std::strcmp(cmd, "slight")) return wasipool::cli::slight_main(argc - 1, argv + 1);
+  if (!std::strcmp(cmd, "node")) return wasipool::cli::node_main(argc - 1, argv + 1);
   if (!std::strcmp(cmd, "help") || !std::strcmp(cmd, "--help") || !std::strcmp(cmd, "-h")) {
     usage(stdout);
     return 0;
