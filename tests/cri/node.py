@@ -1,0 +1,320 @@
+"""A private Kubernetes node for the kubelet-view tests: containerd + its CRI plugin + CNI (owner: cri).
+
+Everything lives under one short temp dir W (root, state, sockets, CNI config and IPAM leases, registry
+storage, logs); the only host-wide objects are the ones the kernel and CNI force on us, and each is
+recorded so teardown() removes exactly those and check_clean() proves it:
+  - the bridge link wpcri<rand> (CNI bridge plugin) on a private 10.88.<rand>.0/24 subnet,
+  - net.ipv4.ip_forward (the bridge plugin's isGateway turns it on): saved, restored,
+  - pod netns mounts under /var/run/netns (containerd 1.6's CRI hard-codes that dir),
+  - CNI result cache files under /var/lib/cni (libcni's default CacheDir, not configurable in 1.6),
+  - the cgroup parent /wpcri<rand> under each v1 controller (what kubelet's pod cgroups would be).
+Never touches /run/containerd, /etc/containerd or the host's containerd. Single-threaded.
+"""
+import glob
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+
+CRI = 'plugins."io.containerd.grpc.v1.cri"'
+CGROUP_V1_ROOT = "/sys/fs/cgroup"
+
+
+class NodeError(Exception):
+    pass
+
+
+def read_file(path, default=""):
+    try:
+        with open(path) as f:
+            return f.read()
+    except OSError:
+        return default
+
+
+def list_dir(path):
+    try:
+        return set(os.listdir(path))
+    except OSError:
+        return set()
+
+
+class Node:
+    def __init__(self, build_dir, log_level="info"):
+        self.build_dir = build_dir
+        self.log_level = log_level
+        # Short prefix: unix socket paths are limited to 108 bytes and the shims put theirs under state.
+        self.dir = tempfile.mkdtemp(prefix="wpcri.", dir="/tmp")
+        tag = "%04x" % random.randrange(0x10000)
+        self.name = "wpcri" + tag
+        self.bridge = self.name
+        self.cgroup_parent = "/" + self.name
+        self.subnet_octet = self._free_subnet_octet()
+        self.subnet = "10.88.%d.0/24" % self.subnet_octet
+        self.socket = os.path.join(self.dir, "c.sock")
+        self.config_path = os.path.join(self.dir, "config.toml")
+        self.bin_dir = os.path.join(self.dir, "bin")
+        self.runtimes = {}  # handler -> runtime_type added by us (when node install is not used)
+        self.proc = None
+        self.ip_forward_saved = read_file("/proc/sys/net/ipv4/ip_forward").strip()
+        self.netns_before = list_dir("/var/run/netns")
+        self.cni_cache_before = set(glob.glob("/var/lib/cni/results/*"))
+        # Host dirs containerd/libcni create on first use; removed again (when empty) if we made them.
+        self.host_dirs_created = [p for p in ("/var/lib/cni/results", "/var/lib/cni", "/var/run/netns")
+                                  if not os.path.exists(p)]
+        os.makedirs(self.bin_dir)
+
+    def _free_subnet_octet(self):
+        routes = subprocess.run(["ip", "-4", "route"], capture_output=True, text=True).stdout
+        for _ in range(100):
+            octet = random.randrange(1, 255)
+            if "10.88.%d." % octet not in routes:
+                return octet
+        raise NodeError("no free 10.88.x.0/24 subnet (ip route: %s)" % routes)
+
+    # --- configuration ------------------------------------------------------------------------------
+    def write_cni_config(self):
+        net_d = os.path.join(self.dir, "net.d")
+        os.makedirs(net_d, exist_ok=True)
+        conflist = {
+            "cniVersion": "0.4.0",
+            "name": self.name,
+            "plugins": [{
+                "type": "bridge",
+                "bridge": self.bridge,
+                "isGateway": True,
+                # No NAT rules on the host: pods here only talk to the host through the bridge, and
+                # masquerade rules would be host-wide state outliving a crashed test.
+                "ipMasq": False,
+                "hairpinMode": True,
+                "ipam": {
+                    "type": "host-local",
+                    # Leases under W, not /var/lib/cni/networks: nothing of ours is left on the host.
+                    "dataDir": os.path.join(self.dir, "ipam"),
+                    "ranges": [[{"subnet": self.subnet}]],
+                    "routes": [{"dst": "0.0.0.0/0"}],
+                },
+            }],
+        }
+        # containerd's CRI adds the loopback plugin (type loopback from bin_dir) to every pod itself.
+        with open(os.path.join(net_d, "10-%s.conflist" % self.name), "w") as f:
+            json.dump(conflist, f, indent=2)
+        return net_d
+
+    def write_registry_hosts(self, registry_host):
+        # containerd >= 1.5 hosts.toml: the local registry is plain HTTP on loopback.
+        d = os.path.join(self.dir, "certs.d", registry_host)
+        os.makedirs(d, exist_ok=True)
+        with open(os.path.join(d, "hosts.toml"), "w") as f:
+            f.write('server = "http://%s"\n\n[host."http://%s"]\n  capabilities = ["pull", "resolve"]\n'
+                    % (registry_host, registry_host))
+
+    def write_config(self, sandbox_image, registry_host):
+        net_d = self.write_cni_config()
+        self.write_registry_hosts(registry_host)
+        d = self.dir
+        text = """version = 2
+root = "{d}/root"
+state = "{d}/state"
+disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs",
+  "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper",
+  "io.containerd.tracing.processor.v1.otlp", "io.containerd.internal.v1.tracing"]
+
+[grpc]
+  address = "{d}/c.sock"
+
+[ttrpc]
+  address = "{d}/c.sock.ttrpc"
+
+[debug]
+  level = "{level}"
+
+[plugins."io.containerd.internal.v1.opt"]
+  path = "{d}/opt"
+
+[{cri}]
+  sandbox_image = "{sandbox}"
+  # This VM has no CAP_SYS_RESOURCE: lowering oom_score_adj (pause asks for -998) would fail.
+  restrict_oom_score_adj = true
+  # The streaming server (exec/attach/port-forward) listens on loopback only, on any free port.
+  stream_server_address = "127.0.0.1"
+  stream_server_port = "0"
+  disable_tcp_service = true
+  enable_selinux = false
+  disable_apparmor = true
+
+  [{cri}.containerd]
+    snapshotter = "overlayfs"
+    default_runtime_name = "runc"
+
+    [{cri}.containerd.runtimes.runc]
+      runtime_type = "io.containerd.runc.v2"
+      [{cri}.containerd.runtimes.runc.options]
+        SystemdCgroup = false
+
+  [{cri}.cni]
+    bin_dir = "/usr/lib/cni"
+    conf_dir = "{net_d}"
+    max_conf_num = 1
+
+  [{cri}.registry]
+    config_path = "{d}/certs.d"
+""".format(d=d, level=self.log_level, cri=CRI, sandbox=sandbox_image, net_d=net_d)
+        with open(self.config_path, "w") as f:
+            f.write(text)
+
+    def add_runtime(self, handler, runtime_type):
+        """Adds a CRI runtime handler section (the fallback when `wasipool node install` is not
+        available)."""
+        with open(self.config_path, "a") as f:
+            f.write('\n[{cri}.containerd.runtimes.{h}]\n  runtime_type = "{t}"\n'.format(
+                cri=CRI, h=handler, t=runtime_type))
+
+    # --- containerd ---------------------------------------------------------------------------------
+    def start(self, client_factory):
+        env = dict(os.environ)
+        # containerd resolves io.containerd.<x>.v1 to containerd-shim-<x>-v1 on its PATH: our bin dir
+        # first, so the shims under test are found and never a host-installed one.
+        env["PATH"] = self.bin_dir + ":" + env.get("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+        self.log_path = os.path.join(self.dir, "containerd.log")
+        self.log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(["containerd", "--config", self.config_path], stdout=self.log,
+                                     stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        deadline = time.time() + 30
+        last_error = None
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise NodeError("containerd exited with %d:\n%s" % (self.proc.returncode, self.log_tail()))
+            if os.path.exists(self.socket):
+                client = client_factory(self.socket)
+                try:
+                    client.version()
+                    return client
+                except Exception as e:  # the CRI plugin may still be initialising
+                    last_error = e
+                    client.close()
+            time.sleep(0.1)
+        raise NodeError("containerd's CRI did not answer Version within 30 s (%s):\n%s" % (
+            last_error, self.log_tail()))
+
+    def log_tail(self, n=40):
+        return "\n".join(read_file(self.log_path).splitlines()[-n:]) if hasattr(self, "log_path") else ""
+
+    def stop_containerd(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+    # --- teardown -----------------------------------------------------------------------------------
+    def _our_processes(self):
+        """Pids of processes (shims and their children) whose command line or cwd names our dir."""
+        pids = []
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit() or int(entry) == os.getpid():
+                continue
+            cmdline = read_file("/proc/%s/cmdline" % entry).replace("\0", " ")
+            try:
+                cwd = os.readlink("/proc/%s/cwd" % entry)
+            except OSError:
+                cwd = ""
+            if self.dir in cmdline or cwd.startswith(self.dir):
+                pids.append(int(entry))
+        return pids
+
+    def _our_mounts(self):
+        mounts = []
+        for line in read_file("/proc/self/mountinfo").splitlines():
+            fields = line.split()
+            if len(fields) > 4 and fields[4].startswith(self.dir):
+                mounts.append(fields[4])
+        return mounts
+
+    def _new_netns(self):
+        return sorted(list_dir("/var/run/netns") - self.netns_before)
+
+    def _our_cgroups(self):
+        found = []
+        for controller in sorted(list_dir(CGROUP_V1_ROOT)):
+            path = os.path.join(CGROUP_V1_ROOT, controller, self.cgroup_parent.lstrip("/"))
+            if os.path.isdir(path):
+                found.append(path)
+        return found
+
+    def _new_cni_cache(self):
+        return sorted(set(glob.glob("/var/lib/cni/results/*")) - self.cni_cache_before)
+
+    def teardown(self):
+        """Stops containerd and removes every trace, whatever state the test left. Returns the list of
+        things that had to be force-removed (empty after a clean run)."""
+        forced = []
+        self.stop_containerd()
+        for pid in self._our_processes():
+            forced.append("process %d (%s)" % (pid, read_file("/proc/%d/cmdline" % pid).replace("\0", " ")[:120]))
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.1) if forced else None
+        for mount in sorted(self._our_mounts(), key=len, reverse=True):
+            forced.append("mount " + mount)
+            subprocess.run(["umount", "-l", mount], capture_output=True)
+        for ns in self._new_netns():
+            forced.append("netns " + ns)
+            path = os.path.join("/var/run/netns", ns)
+            subprocess.run(["umount", path], capture_output=True)
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+        for path in self._new_cni_cache():
+            if self.name in os.path.basename(path):
+                forced.append("cni cache " + path)
+                os.unlink(path)
+        if subprocess.run(["ip", "link", "show", self.bridge], capture_output=True).returncode == 0:
+            # The bridge is never removed by CNI DEL (the plugin leaves it for other pods): expected.
+            subprocess.run(["ip", "link", "del", self.bridge], capture_output=True)
+        for path in self._our_cgroups():
+            for root, dirs, _ in sorted(os.walk(path, topdown=False), key=lambda t: -len(t[0])):
+                # <parent>/burstable/pod<uid> are kubelet's to remove (we play kubelet); anything
+                # deeper is a container cgroup the runtime (runc or a shim) should have removed.
+                if root[len(path):].count("/") > 2:
+                    forced.append("container cgroup " + root)
+                try:
+                    os.rmdir(root)
+                except OSError as e:
+                    forced.append("cgroup %s: %s" % (root, e))
+        for path in self.host_dirs_created:
+            if os.path.isdir(path) and not os.listdir(path):
+                if path == "/var/run/netns":
+                    subprocess.run(["umount", path], capture_output=True)  # iproute2 may bind it
+                os.rmdir(path)
+        if self.ip_forward_saved:
+            with open("/proc/sys/net/ipv4/ip_forward", "w") as f:
+                f.write(self.ip_forward_saved)
+        shutil.rmtree(self.dir, ignore_errors=True)
+        return forced
+
+    def check_clean(self):
+        """What is still left on the host after teardown (must be empty)."""
+        left = []
+        left += ["process %d" % p for p in self._our_processes()]
+        left += ["mount " + m for m in self._our_mounts()]
+        left += ["netns " + n for n in self._new_netns()]
+        left += ["cni cache " + p for p in self._new_cni_cache() if self.name in p]
+        left += ["cgroup " + c for c in self._our_cgroups()]
+        if subprocess.run(["ip", "link", "show", self.bridge], capture_output=True).returncode == 0:
+            left.append("bridge " + self.bridge)
+        if read_file("/proc/sys/net/ipv4/ip_forward").strip() != self.ip_forward_saved:
+            left.append("ip_forward not restored")
+        if os.path.exists(self.dir):
+            left.append("dir " + self.dir)
+        return left
