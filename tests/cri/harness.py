@@ -67,6 +67,7 @@ class Harness:
         self.registry = Registry(self.node.dir)
         self.images = {}
         self.pods = []
+        self.all_pods = []
         self.cri = None
         self.installed_by = None
 
@@ -140,6 +141,7 @@ class Harness:
     def pod(self, name, handler, containers):
         pod = kubelet.Pod(self.cri, self.node.dir, self.node.cgroup_parent, name, handler, containers)
         self.pods.append(pod)
+        self.all_pods.append(pod)
         return pod
 
     def exercise(self, pod, expect_body=b"hello", port=80, check_logs=True):
@@ -204,4 +206,6 @@ class Harness:
         forced = self.node.teardown()
         problems += ["teardown had to remove: " + f for f in forced]
         problems += ["left on the host: " + f for f in self.node.check_clean()]
+        sandbox_ids = [p.sandbox_id for p in self.all_pods if p.sandbox_id]
+        problems += ["left on the host: shim socket " + f for f in self.node.shim_sockets_left(sandbox_ids)]
         return problems

@@ -20,6 +20,7 @@ SHARES_PER_CPU = 1024
 QUOTA_PERIOD_US = 100000
 MIN_QUOTA_US = 1000
 GUARANTEED_OOM_SCORE_ADJ = -997
+CGROUP_ROOT = "/sys/fs/cgroup"
 
 CRI_LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d) (stdout|stderr) [FP] ")
 
@@ -85,6 +86,7 @@ class Pod:
         # kubelet's cgroupfs pod cgroup for the Burstable QoS class: <root>/burstable/pod<uid>.
         self.cgroup_parent = "%s/burstable/pod%s" % (cgroup_parent_root, self.uid)
         self.pod_id = None
+        self.sandbox_id = None
         self.container_ids = {}
         self.ip = None
 
@@ -162,6 +164,7 @@ class Pod:
         self.etc_hosts = os.path.join(self.pod_dir, "etc-hosts")
         sandbox = self.sandbox_config()
         self.pod_id = self.cri.run_pod_sandbox(sandbox, self.handler)
+        self.sandbox_id = self.pod_id  # kept after removal, for the teardown checks
         status = self.cri.pod_sandbox_status(self.pod_id)
         self.ip = status.network.ip
         with open(self.etc_hosts, "w") as f:
@@ -212,6 +215,16 @@ class Pod:
         if self.pod_id:
             self.cri.remove_pod_sandbox(self.pod_id)
             self.pod_id = None
+        # kubelet removes the pod's cgroup once the sandbox is gone; a container cgroup still inside
+        # it (a runtime that did not clean up) makes rmdir fail with EBUSY, which we report.
+        for controller in sorted(os.listdir(CGROUP_ROOT)):
+            path = os.path.join(CGROUP_ROOT, controller, self.cgroup_parent.lstrip("/"))
+            if os.path.isdir(path) and not os.path.islink(os.path.join(CGROUP_ROOT, controller)):
+                try:
+                    os.rmdir(path)
+                except OSError as e:
+                    raise AssertionError("pod cgroup %s not removable after RemovePodSandbox: %s (left: %s)"
+                                         % (path, e.strerror, os.listdir(path)))
 
 
 def check_log_file(path):

@@ -11,6 +11,7 @@ recorded so teardown() removes exactly those and check_clean() proves it:
 Never touches /run/containerd, /etc/containerd or the host's containerd. Single-threaded.
 """
 import glob
+import hashlib
 import json
 import os
 import random
@@ -302,6 +303,30 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
                 f.write(self.ip_forward_saved)
         shutil.rmtree(self.dir, ignore_errors=True)
         return forced
+
+    def residue(self):
+        """What pods left behind while containerd still runs (after all pods were removed): shim and
+        container processes, rootfs mounts, pod netns, container cgroups. Must be empty."""
+        left = ["process %d (%s)" % (p, read_file("/proc/%d/cmdline" % p).replace("\0", " ")[:100])
+                for p in self._our_processes() if not (self.proc and p == self.proc.pid)]
+        left += ["mount " + m for m in self._our_mounts()]
+        left += ["netns " + n for n in self._new_netns()]
+        for path in self._our_cgroups():
+            for root, _, _ in os.walk(path):
+                if root[len(path):].count("/") > 2:
+                    left.append("container cgroup " + root)
+        return left
+
+    def shim_sockets_left(self, sandbox_ids):
+        """containerd 1.6 shims (runc-v2) listen on /run/containerd/s/<sha256(address/ns/group id)>,
+        outside our dir; the shim removes it when it exits. The ones of our pods that still exist."""
+        left = []
+        for sandbox_id in sandbox_ids:
+            key = os.path.join(self.socket, "k8s.io", sandbox_id)
+            path = "/run/containerd/s/" + hashlib.sha256(key.encode()).hexdigest()
+            if os.path.exists(path):
+                left.append(path)
+        return left
 
     def check_clean(self):
         """What is still left on the host after teardown (must be empty)."""

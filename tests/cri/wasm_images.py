@@ -63,9 +63,9 @@ def push_app(h, handler):
     return h.images[key]
 
 
-def platform_matrix(h):
+def platform_matrix(h, handler="spin"):
     """Pushes the spin app as each candidate shape and pulls it through the CRI. Returns
-    {variant: "pulled <ref>" | "rejected: <error>"}."""
+    {variant: outcome}: whether PullImage accepted it and whether a pod then ran it."""
     files = app_files(h, "spin")
     variants = {}
     d = h.node.dir
@@ -115,8 +115,40 @@ def platform_matrix(h):
             results[variant] = "registry refused: %s" % e
             continue
         try:
-            results[variant] = "pulled " + h.cri.pull_image(ref)
+            image_id = h.cri.pull_image(ref)
         except Exception as e:
-            detail = getattr(e, "details", lambda: str(e))()
-            results[variant] = "rejected: %s" % detail
+            results[variant] = "pull rejected: %s" % getattr(e, "details", lambda: str(e))()
+            continue
+        results[variant] = "pulled %s; %s" % (image_id[:19], try_create(h, handler, ref, number))
     return results
+
+
+def try_create(h, handler, ref, number):
+    """A pull can succeed without the layers being unpacked for this platform: only CreateContainer
+    (which prepares the rootfs snapshot from the unpacked layers) and StartContainer tell. Returns a
+    one-line outcome."""
+    from kubelet import ContainerSpec
+    # Under runc the wasm cannot run, but the error names whether the layer was unpacked into the
+    # rootfs: exec of the (0644) module gives "permission denied", a missing rootfs file "no such file".
+    command = ["/hello_wagi.wasm"] if handler == "" else ["/"]
+    pod = h.pod("platform%d" % number, handler, [ContainerSpec("app", ref, command=command)])
+    try:
+        pod.run()
+    except Exception as e:
+        outcome = "run failed: %s" % getattr(e, "details", lambda: str(e))()
+    else:
+        if handler == "":
+            outcome = "created and started under runc"
+        else:
+            try:
+                status, body, _ = pod.get("/hello", deadline_s=15)
+                outcome = "%s pod answered %d %r" % (handler, status, body[:40])
+            except AssertionError as e:
+                outcome = "%s pod did not answer: %s" % (handler, e)
+    try:
+        pod.stop(grace_s=2)
+        pod.remove()
+        h.pods.remove(pod)
+    except Exception as e:
+        outcome += " (cleanup: %s)" % e
+    return outcome
