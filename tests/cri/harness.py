@@ -144,7 +144,7 @@ class Harness:
         self.all_pods.append(pod)
         return pod
 
-    def exercise(self, pod, expect_body=b"hello", port=80, check_logs=True):
+    def exercise(self, pod, expect_body=b"hello", port=80, check_logs=True, before_stop=None):
         """kubelet's whole sequence for one pod, checked at each step. Returns timings."""
         t0 = time.monotonic()
         pod.pull()
@@ -156,6 +156,8 @@ class Harness:
             raise AssertionError("pod %s (%s) GET http://%s/hello -> %d %r, expected 200 %r" % (
                 pod.name, pod.handler, ip, status, body[:200], expect_body))
         self.check_stats(pod)
+        if before_stop:
+            before_stop()
         states = pod.stop(grace_s=10)
         for name, st in states.items():
             if st.state != self.pb.CONTAINER_EXITED:
