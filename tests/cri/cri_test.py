@@ -135,6 +135,10 @@ def main():
     try:
         h = Harness(args.build_dir, args.log_level)
         CASES[args.case](h)
+        # Every pod was removed: nothing of theirs may remain while the node still runs.
+        residue = h.residue()
+        if residue:
+            raise AssertionError("after RemovePodSandbox, left on the node: %s" % "; ".join(residue))
     except Exception as e:
         failed = True
         print("FAIL cri.%s: %s" % (args.case, e), file=sys.stderr)

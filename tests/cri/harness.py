@@ -191,6 +191,10 @@ class Harness:
                                              pod.name, name, cpu, mem, str(stats).replace("\n", " ")[:400]))
                 time.sleep(0.2)
 
+    def residue(self):
+        """Leftovers of removed pods while the node runs (containerd and the registry excepted)."""
+        return self.node.residue(keep_pids=[self.registry.proc.pid] if self.registry.proc else [])
+
     # --- teardown -----------------------------------------------------------------------------------
     def stop(self):
         """Stops pods left by a failed test, containerd, the registry; cleans the host. Returns a list

@@ -163,7 +163,9 @@ class Pod:
         # kubelet writes the pod's /etc/hosts and bind-mounts it into each container.
         self.etc_hosts = os.path.join(self.pod_dir, "etc-hosts")
         sandbox = self.sandbox_config()
+        t0 = time.monotonic()
         self.pod_id = self.cri.run_pod_sandbox(sandbox, self.handler)
+        self.timings = {"RunPodSandbox": time.monotonic() - t0}
         self.sandbox_id = self.pod_id  # kept after removal, for the teardown checks
         status = self.cri.pod_sandbox_status(self.pod_id)
         self.ip = status.network.ip
@@ -173,6 +175,7 @@ class Pod:
             cid = self.cri.create_container(self.pod_id, self.container_config(spec), sandbox)
             self.container_ids[spec.name] = cid
             self.cri.start_container(cid)
+        self.timings["Create+Start"] = time.monotonic() - t0 - self.timings["RunPodSandbox"]
         return self.ip
 
     def get(self, path="/hello", port=80, deadline_s=30):

@@ -304,11 +304,11 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
         shutil.rmtree(self.dir, ignore_errors=True)
         return forced
 
-    def residue(self):
+    def residue(self, keep_pids=()):
         """What pods left behind while containerd still runs (after all pods were removed): shim and
         container processes, rootfs mounts, pod netns, container cgroups. Must be empty."""
         left = ["process %d (%s)" % (p, read_file("/proc/%d/cmdline" % p).replace("\0", " ")[:100])
-                for p in self._our_processes() if not (self.proc and p == self.proc.pid)]
+                for p in self._our_processes() if not (self.proc and p == self.proc.pid) and p not in keep_pids]
         left += ["mount " + m for m in self._our_mounts()]
         left += ["netns " + n for n in self._new_netns()]
         for path in self._our_cgroups():
