@@ -17,6 +17,9 @@ import urllib.error
 import urllib.request
 
 
+MEDIA_INDEX = "application/vnd.oci.image.index.v1+json"
+
+
 class RegistryError(Exception):
     pass
 
@@ -114,10 +117,8 @@ class Registry:
             except KeyError:
                 raise RegistryError("%s: no index.json (not an OCI layout tar)" % tar_path)
             manifests = index.get("manifests") or []
-            if len(manifests) != 1:
-                raise RegistryError("%s: index.json names %d manifests, expected 1" % (
-                    tar_path, len(manifests)))
-            top = manifests[0]
+            if not manifests:
+                raise RegistryError("%s: index.json names no manifest" % tar_path)
 
             def blob(digest):
                 try:
@@ -133,6 +134,17 @@ class Registry:
                 self.push_manifest(repo, reference, desc.get("mediaType") or manifest.get("mediaType"),
                                    data)
 
+            if len(manifests) > 1:
+                # One manifest per platform listed directly in index.json: index.json is itself an
+                # OCI image index, so it is pushed as the tag's index once its children are there.
+                for child in manifests:
+                    push_image_manifest(child, child["digest"])
+                top_index = {"schemaVersion": 2, "mediaType": MEDIA_INDEX,
+                             "manifests": [{k: v for k, v in m.items() if k != "annotations"}
+                                           for m in manifests]}
+                self.push_manifest(repo, tag, MEDIA_INDEX, json.dumps(top_index).encode())
+                return "%s/%s:%s" % (self.host, repo, tag)
+            top = manifests[0]
             media = top.get("mediaType", "")
             if media.endswith("index.v1+json") or media.endswith("manifest.list.v2+json"):
                 data = blob(top["digest"])

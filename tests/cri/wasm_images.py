@@ -37,12 +37,19 @@ def app_files(h, handler):
     return out
 
 
-def wasipool_image_build(h, handler, out_tar, extra=()):
-    files, name = APPS[handler]
-    context = os.path.join(h.build_dir, os.path.dirname(list(files.values())[0]))
-    manifest = os.path.basename(list(files.values())[0])
-    argv = [h.wasipool, "image", "build", "--output", out_tar, "--tag", name + ":v1"] + list(extra) + \
-        [os.path.join(context, manifest)]
+def wasipool_image_build(h, handler, out_tar, platform=None):
+    """`wasipool image build APPDIR -t NAME:v1 -o TAR [--platform P]` on a directory holding exactly
+    the app's files (what a user packs)."""
+    _, name = APPS[handler]
+    app_dir = os.path.join(h.node.dir, "app-" + handler)
+    os.makedirs(app_dir, exist_ok=True)
+    for image_path, data, mode in app_files(h, handler):
+        with open(os.path.join(app_dir, image_path), "wb") as f:
+            f.write(data)
+        os.chmod(os.path.join(app_dir, image_path), mode)
+    argv = [h.wasipool, "image", "build", app_dir, "-t", name + ":v1", "-o", out_tar]
+    if platform:
+        argv += ["--platform", platform]
     r = subprocess.run(argv, capture_output=True, text=True, timeout=120)
     if r.returncode != 0:
         raise ImageError("`%s` failed (exit %d): %s%s" % (" ".join(argv), r.returncode, r.stdout, r.stderr))
@@ -106,6 +113,9 @@ def platform_matrix(h, handler="spin"):
         tar = os.path.join(d, "p-default.tar")
         wasipool_image_build(h, "spin", tar)
         variants["wasipool image build (default)"] = tar
+        tar = os.path.join(d, "p-both.tar")
+        wasipool_image_build(h, "spin", tar, "both")
+        variants["wasipool image build --platform both"] = tar
 
     results = {}
     for number, (variant, tar) in enumerate(variants.items()):
