@@ -127,13 +127,8 @@ ctd_restart() { ctd_stop; _ctd_launch; _ctd_watch_events; }
 # Processes that belong to this test: containerd passes TTRPC_ADDRESS=<our socket>.ttrpc to every shim,
 # and the shim's workloads inherit its environment; runc containers are found through our cgroups.
 _ctd_our_pids() {
-  local p
-  for p in /proc/[0-9]*; do
-    [ "${p#/proc/}" = "$$" ] && continue
-    if { tr '\0' '\n' < "$p/environ"; } 2>/dev/null | grep -qxF "TTRPC_ADDRESS=$CTD_SOCK.ttrpc"; then
-      echo "${p#/proc/}"
-    fi
-  done
+  # One grep over every environ file (-z: NUL-separated entries, -x: the whole entry).
+  grep -lzxF "TTRPC_ADDRESS=$CTD_SOCK.ttrpc" /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3 | grep -vxF "$$"
   local c
   for c in $(_ctd_ns_cgroups); do find "$c" -name cgroup.procs -exec cat {} + 2>/dev/null; done
 }
