@@ -111,13 +111,13 @@ def case_sidecar(h):
 
 def case_platform(h):
     h.start(handlers=("spin", "slight", "wasm"))
-    results = wasm_images.platform_matrix(h)
+    results = wasm_images.platform_matrix(h, "spin")
     for variant, outcome in results.items():
         print("platform %-28s %s" % (variant, outcome))
-    default = results.get("wasipool image build (default)")
-    if default is None or not default.startswith("pulled"):
-        raise AssertionError("the default `wasipool image build` output does not pull through the CRI: %s"
-                             % default)
+    for variant in ("wasipool image build (default)", "wasipool image build --platform both"):
+        outcome = results.get(variant)
+        if outcome is None or "answered 200 b'hello'" not in outcome:
+            raise AssertionError("%s: not pulled and served by a spin pod through the CRI: %s" % (variant, outcome))
 
 
 CASES = {"runc": case_runc, "spin": case_spin, "slight": case_slight, "mixed": case_mixed,
