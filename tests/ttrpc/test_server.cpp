@@ -40,6 +40,26 @@ TEST_F(TtrpcServer, RoundTripCarriesPayloadMetadataAndTimeout) {
   EXPECT_EQ(out, "");
 }
 
+TEST_F(TtrpcServer, NonUtf8TextInTheEnvelopeIsCarriedNotRejected) {
+  // Go peers put any bytes in their strings; proto3 C++ `string` fields would refuse them.
+  const std::string odd("caf\xe9", 4);  // Latin-1, not UTF-8
+  CallInfo seen;
+  server_.register_method("test.Svc", "Odd", [&](const CallInfo& call, const std::string&, std::string*) {
+    seen = call;
+    return Status::Error(Code::kNotFound, "no " + call.metadata.at(0).second);
+  });
+  start();
+  auto c = client();
+  std::string out;
+  Status st = c->call("test.Svc", "Odd", "", &out, 0, {{"k", odd}});
+  EXPECT_EQ(st.code, Code::kNotFound);
+  EXPECT_EQ(st.message, "no " + odd);
+  EXPECT_EQ(seen.metadata.at(0).second, odd);
+  st = c->call("test." + odd, "Echo", "", &out);
+  EXPECT_EQ(st.code, Code::kUnimplemented);
+  EXPECT_EQ(st.message, "service test." + odd);
+}
+
 TEST_F(TtrpcServer, HandlerErrorStatusReachesClientWithoutPayload) {
   server_.register_method("test.Svc", "Fail", [](const CallInfo&, const std::string&, std::string* out) {
     *out = "must not be sent";
@@ -236,6 +256,21 @@ TEST_F(TtrpcServer, TruncatedFramesCloseOnlyThatConnection) {
   auto c = client();
   ASSERT_TRUE(c->call("test.Svc", "Echo", "new", &out).ok());
   EXPECT_EQ(out, "new");
+}
+
+TEST_F(TtrpcServer, PeerGoneBeforeTheAnswerDoesNotKillTheServer) {
+  start();
+  int fd = connect_unix(path_);
+  ASSERT_GE(fd, 0);
+  send_frame(fd, 1, 1, 0, request_data("test.Svc", "Wait", ""));
+  gate_.wait_entered(1);
+  ::close(fd);  // the answer will be written to a dead socket: EPIPE, and no SIGPIPE may kill us
+  gate_.open();
+  // Still alive and serving (if SIGPIPE had fired, this process would be gone).
+  auto c = client();
+  std::string out;
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(c->call("test.Svc", "Echo", "alive", &out).ok());
+  EXPECT_EQ(out, "alive");
 }
 
 TEST_F(TtrpcServer, UnknownServiceAndMethodUseTheGoServerTexts) {

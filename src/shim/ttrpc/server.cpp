@@ -4,14 +4,15 @@
 // Connection per socket), so a detached thread never reads freed memory. serve() returns only after
 // every connection has ended, and a connection ends only after its in-flight handlers have written
 // their responses; ~Server additionally waits until every detached thread has finished its last line.
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <condition_variable>
-#include <fcntl.h>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -68,8 +69,12 @@ void thread_done(Shared& s) {
   s.cv.notify_all();
 }
 
-// Writes one Response frame; a failed write (peer gone) is not an error for the server: the reader
-// sees the end of the stream and closes.
+// A peer that stops reading would park every writer of its connection (and with them shutdown()) on a
+// full socket buffer; after this long a write gives up and the connection is closed.
+constexpr int kSendTimeoutSeconds = 30;
+
+// Writes one Response frame. A failed write (peer gone, or not reading) ends the connection: both
+// directions are shut so the reader sees the end of the stream and closes, and later writers fail fast.
 void send_response(Connection& c, uint32_t stream_id, const Status& status, const std::string& payload) {
   std::string data = encode_response(status, payload);
   if (data.size() > kMaxMessageLength) {
@@ -80,8 +85,15 @@ void send_response(Connection& c, uint32_t stream_id, const Status& status, cons
   FrameHeader h;
   h.stream_id = stream_id;
   h.type = uint8_t(MessageType::kResponse);
-  std::lock_guard<std::mutex> lk(c.write_mu);
-  (void)write_frame(c.fd, h, data);
+  int err;
+  {
+    std::lock_guard<std::mutex> lk(c.write_mu);
+    err = write_frame(c.fd, h, data);
+  }
+  if (err != 0) {
+    std::lock_guard<std::mutex> lk(c.mu);
+    if (!c.closed) ::shutdown(c.fd, SHUT_RDWR);
+  }
 }
 
 bool peer_is_same_user(int fd) {
@@ -93,23 +105,28 @@ bool peer_is_same_user(int fd) {
 
 void run_handler(std::shared_ptr<Connection> conn, HandlerPtr handler, uint32_t stream_id,
                  std::shared_ptr<::ttrpc::Request> req) {
-  CallInfo call;
-  call.service = req->service();
-  call.method = req->method();
-  call.timeout_nano = req->timeout_nano();
-  for (const auto& kv : req->metadata()) call.metadata.emplace_back(kv.key(), kv.value());
-  std::string out;
-  Status st;
-  try {
-    st = (*handler)(call, req->payload(), &out);
-  } catch (const std::exception& e) {
-    // A throwing handler is our bug, but it must cost one call, not the shim.
-    st = Status::Error(Code::kInternal, call.service + "/" + call.method + ": " + e.what());
-  } catch (...) {
-    st = Status::Error(Code::kInternal, call.service + "/" + call.method + ": unknown exception");
+  {
+    // Everything this call allocated is freed inside this block, before in_flight drops and the
+    // connection may close: once the peer sees the close, the server holds nothing of the call.
+    CallInfo call;
+    call.service = req->service();
+    call.method = req->method();
+    call.timeout_nano = req->timeout_nano();
+    for (const auto& kv : req->metadata()) call.metadata.emplace_back(kv.key(), kv.value());
+    std::string out;
+    Status st;
+    try {
+      st = (*handler)(call, req->payload(), &out);
+    } catch (const std::exception& e) {
+      // A throwing handler is our bug, but it must cost one call, not the shim.
+      st = Status::Error(Code::kInternal, call.service + "/" + call.method + ": " + e.what());
+    } catch (...) {
+      st = Status::Error(Code::kInternal, call.service + "/" + call.method + ": unknown exception");
+    }
+    req.reset();
+    if (!st.ok()) out.clear();
+    send_response(*conn, stream_id, st, out);
   }
-  req.reset();
-  send_response(*conn, stream_id, st, st.ok() ? out : std::string());
   {
     std::lock_guard<std::mutex> lk(conn->mu);
     --conn->in_flight;
@@ -214,8 +231,7 @@ void dispatch(const std::shared_ptr<Connection>& conn, Frame& f) {
 }
 
 void read_loop(std::shared_ptr<Connection> conn) {
-  Frame f;
-  for (;;) {
+  for (Frame f;;) {
     ReadStatus rs = read_frame(conn->fd, &f);
     // End of stream, or a frame cut short: nothing more can be framed on this connection.
     if (rs == ReadStatus::kEof || rs == ReadStatus::kTruncated) break;
@@ -334,6 +350,8 @@ int Server::serve(int listen_fd) {
       ::close(fd);
       continue;
     }
+    timeval tv{kSendTimeoutSeconds, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     auto conn = std::make_shared<Connection>();
     conn->shared = sp;
     conn->fd = fd;
