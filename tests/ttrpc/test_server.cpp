@@ -1,5 +1,6 @@
 // ttrpc::Server over real Unix sockets: dispatch, concurrency, malformed input, limits, shutdown and the
 // same-user check. Raw frames are written by hand where the Client would never produce them.
+#include <fcntl.h>
 #include <sys/wait.h>
 
 #include <vector>
@@ -414,6 +415,19 @@ TEST_F(TtrpcServer, ShutdownBeforeServeReturnsAtOnce) {
   start();
   serve_thread_.join();
   EXPECT_EQ(serve_result_.load(), 0);
+}
+
+TEST_F(TtrpcServer, ServeRefusesADescriptorThatIsNotListening) {
+  Server other;
+  EXPECT_EQ(other.serve(-1), EBADF);
+  int sv[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+  EXPECT_EQ(other.serve(sv[0]), EINVAL);  // connected, not listening (serve closes it)
+  ::close(sv[1]);
+  int p[2];
+  ASSERT_EQ(::pipe2(p, O_CLOEXEC), 0);
+  EXPECT_EQ(other.serve(p[0]), ENOTSOCK);
+  ::close(p[1]);
 }
 
 // Forks a child that drops to uid/gid 65534 (nobody), connects and sends a valid request.

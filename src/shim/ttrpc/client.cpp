@@ -212,7 +212,9 @@ Status Client::call(const std::string& service, const std::string& method, const
     return Status::Error(Code::kUnavailable, std::string("ttrpc: write: ") + std::strerror(werr));
   }
   auto ready = [&] { return p.done; };
-  if (timeout_nano > 0) {
+  // Beyond ~30 years a deadline is no deadline (and steady_clock::now() + it could overflow).
+  constexpr int64_t kNoDeadlineBeyond = int64_t(1) << 60;
+  if (timeout_nano > 0 && timeout_nano < kNoDeadlineBeyond) {
     auto deadline = std::chrono::steady_clock::now() + std::chrono::nanoseconds(timeout_nano);
     if (!im.cv.wait_until(lk, deadline, ready)) {
       im.pending.erase(id);  // a late answer is dropped by finish()

@@ -300,12 +300,26 @@ int Server::serve(int listen_fd) {
     if (s.serving) return EBUSY;
     s.serving = true;
   }
-  if (s.wake_fd < 0) {
-    ::close(listen_fd);
+  // A descriptor that is not a listening socket would leave poll() waiting forever (or spinning on
+  // accept errors): refuse it up front.
+  int accepting = 0;
+  socklen_t alen = sizeof accepting;
+  int bad = 0;
+  if (listen_fd < 0) {
+    bad = EBADF;
+  } else if (::getsockopt(listen_fd, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &alen) != 0) {
+    bad = errno;
+  } else if (!accepting) {
+    bad = EINVAL;
+  } else if (s.wake_fd < 0) {
+    bad = EMFILE;
+  }
+  if (bad != 0) {
+    if (listen_fd >= 0) ::close(listen_fd);
     std::lock_guard<std::mutex> lk(s.mu);
     s.serving = false;
     s.cv.notify_all();
-    return EMFILE;
+    return bad;
   }
   // Non-blocking accept: a client that vanishes between poll and accept must not park the loop.
   int fl = fcntl(listen_fd, F_GETFL);
