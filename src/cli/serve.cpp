@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "commands.h"
+#include "number_option.h"
 #include "http/server.h"
 #include "spin/app.h"
 #include "spin/host.h"
@@ -35,12 +36,6 @@ void serve_usage(FILE* out) {
       "  --idle-timeout SECS   keep-alive wait for the next request (default 60)\n"
       "  --quiet               do not print the route table\n",
       out);
-}
-
-bool parse_number(const char* s, double& out) {
-  char* end = nullptr;
-  out = std::strtod(s, &end);
-  return end != s && *end == 0 && out >= 0;
 }
 
 }  // namespace
@@ -106,9 +101,9 @@ int serve_main(int argc, char** argv) {
   struct stat st {};
   if (::stat(manifest.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) manifest += "/spin.toml";
 
-  // I/O threads: one per core (at least two); all but one may also run guests inline (see HostOptions).
+  // I/O threads: one per core (at least two); each may also run guests inline (see HostOptions).
   if (!server_opts.threads) server_opts.threads = std::max(2u, std::thread::hardware_concurrency());
-  host_opts.inline_guests = server_opts.threads - 1;
+  host_opts.inline_guests = server_opts.threads;
 
   auto app = spin::load_manifest(manifest);
   if (!app.ok()) {

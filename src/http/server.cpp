@@ -5,6 +5,8 @@
 #include "server.h"
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -30,11 +32,126 @@ struct Server::Impl {
   std::atomic<bool> stopping{false};
   std::chrono::steady_clock::time_point stop_deadline;
 
+  // Stall rescue (see server.h). Each primary thread has a counter that is odd while it is inside the
+  // handler; the monitor sleeps until every primary is inside it at once, then looks every
+  // stall_after: a primary whose counter has not moved since the last look is still in the same call.
+  unsigned primaries = 0;
+  std::unique_ptr<std::atomic<uint64_t>[]> in_handler;
+  std::atomic<unsigned> busy{0};  // primaries inside the handler
+  std::mutex mon_mu;
+  std::condition_variable mon_cv;
+  bool mon_kick = false, mon_done = false;  // guarded by mon_mu
+  std::atomic<bool> mon_sleeping{false};
+  std::atomic<bool> spare_running{false};
+  std::thread monitor, spare;
+
   Impl(ServerOptions o, Handler h) : opts(std::move(o)), handler(std::move(h)) {}
   void accept();
   void begin_stop();
   void drain();
+  void run_loop();
+  void watch_stalls();
+  void start_spare();
+  void handler_entered();
 };
+
+namespace {
+thread_local int tl_primary = -1;  // index of this primary I/O thread, -1 elsewhere
+}  // namespace
+
+// Marks the calling primary thread as inside the handler for the scope's lifetime.
+class HandlerScope {
+ public:
+  explicit HandlerScope(Server::Impl& s) : s_(s), slot_(tl_primary) {
+    if (slot_ < 0) return;
+    s_.in_handler[slot_].fetch_add(1, std::memory_order_relaxed);
+    s_.handler_entered();
+  }
+  ~HandlerScope() {
+    if (slot_ < 0) return;
+    s_.busy.fetch_sub(1);
+    s_.in_handler[slot_].fetch_add(1, std::memory_order_relaxed);
+  }
+  HandlerScope(const HandlerScope&) = delete;
+  HandlerScope& operator=(const HandlerScope&) = delete;
+
+ private:
+  Server::Impl& s_;
+  int slot_;
+};
+
+// Wakes the monitor only when this entry makes every primary busy and the monitor is asleep: under
+// load that is rare, and an idle server has no periodic wake-ups at all. busy and mon_sleeping are
+// sequentially consistent, so either we see the monitor asleep or it sees us busy before sleeping.
+void Server::Impl::handler_entered() {
+  if (busy.fetch_add(1) + 1 < primaries || !mon_sleeping.load()) return;
+  {
+    std::lock_guard lock(mon_mu);
+    mon_kick = true;
+  }
+  mon_cv.notify_one();
+}
+
+void Server::Impl::watch_stalls() {
+  std::vector<uint64_t> last(primaries);
+  for (;;) {
+    {
+      std::unique_lock lock(mon_mu);
+      mon_sleeping.store(true);
+      mon_cv.wait(lock, [this] { return mon_done || mon_kick || busy.load() >= primaries; });
+      mon_kick = false;
+      mon_sleeping.store(false);
+      if (mon_done) return;
+    }
+    for (unsigned i = 0; i < primaries; ++i) last[i] = in_handler[i].load(std::memory_order_relaxed);
+    for (;;) {
+      {
+        std::unique_lock lock(mon_mu);
+        if (mon_cv.wait_for(lock, opts.stall_after, [this] { return mon_done; })) return;
+      }
+      bool stuck = true;
+      for (unsigned i = 0; i < primaries; ++i) {
+        uint64_t v = in_handler[i].load(std::memory_order_relaxed);
+        if (!(v & 1) || v != last[i]) stuck = false;
+        last[i] = v;
+      }
+      if (stuck) start_spare();
+      if (busy.load() < primaries && !spare_running.load()) break;
+    }
+  }
+}
+
+// Monitor thread only. The spare serves I/O (its handler calls run nothing long: it is not a primary)
+// until a primary is free again or the server stops.
+void Server::Impl::start_spare() {
+  if (spare_running.load()) return;
+  if (spare.joinable()) spare.join();
+  spare_running.store(true);
+  spare = std::thread([this] {
+    for (;;) {
+      try {
+        ioc.run_one_for(opts.stall_after);
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "wasipool serve: internal error in the HTTP loop: %s\n", e.what());
+      }
+      if (ioc.stopped() || busy.load() < primaries) break;
+    }
+    spare_running.store(false);
+  });
+}
+
+// An exception escaping a handler (an allocation failure, a library bug) ends that handler only: the
+// loop is re-entered so one bad request cannot take the whole server down.
+void Server::Impl::run_loop() {
+  for (;;) {
+    try {
+      ioc.run();
+      return;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "wasipool serve: internal error in the HTTP loop: %s\n", e.what());
+    }
+  }
+}
 
 namespace {
 
@@ -153,6 +270,7 @@ class Session : public std::enable_shared_from_this<Session> {
     ++server_.in_flight;
     auto self = shared_from_this();
     auto executor = stream_.get_executor();
+    HandlerScope scope(server_);
     server_.handler(std::move(req), [self, executor](Response resp) {
       net::post(executor, [self, resp = std::move(resp)]() mutable { self->write(std::move(resp)); });
     });
@@ -303,23 +421,30 @@ void Server::run() {
   }
   s.accept();
   unsigned n = s.opts.threads ? s.opts.threads : std::max(1u, std::thread::hardware_concurrency());
-  // An exception escaping a handler (an allocation failure, a library bug) ends that handler only: the
-  // loop is re-entered so one bad request cannot take the whole server down.
-  auto loop = [&s] {
-    for (;;) {
-      try {
-        s.ioc.run();
-        return;
-      } catch (const std::exception& e) {
-        std::fprintf(stderr, "wasipool serve: internal error in the HTTP loop: %s\n", e.what());
-      }
-    }
-  };
+  s.primaries = n;
+  s.in_handler = std::make_unique<std::atomic<uint64_t>[]>(n);
+  s.monitor = std::thread([&s] { s.watch_stalls(); });
   std::vector<std::thread> threads;
-  for (unsigned i = 1; i < n; ++i) threads.emplace_back(loop);
-  loop();
+  for (unsigned i = 1; i < n; ++i)
+    threads.emplace_back([&s, i] {
+      tl_primary = static_cast<int>(i);
+      s.run_loop();
+    });
+  int outer = tl_primary;  // run() may itself be called from a handler of another server
+  tl_primary = 0;
+  s.run_loop();
+  tl_primary = outer;
   for (auto& t : threads) t.join();
+  {
+    std::lock_guard lock(s.mon_mu);
+    s.mon_done = true;
+  }
+  s.mon_cv.notify_all();
+  s.monitor.join();
+  if (s.spare.joinable()) s.spare.join();
 }
+
+bool on_primary_io_thread() { return tl_primary >= 0; }
 
 void Server::stop() {
   net::post(impl_->ioc, [this] { impl_->begin_stop(); });

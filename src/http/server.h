@@ -1,10 +1,15 @@
 // A small HTTP/1.1 server for the app hosts (Spin today). Beast and Asio stay inside server.cpp, the only
 // translation unit that includes them, so the rest of the tree compiles fast and knows nothing of them.
 //
-// Threading: run() drives one io_context from `threads` threads (default: one per core); every
-// connection runs on its own strand. The handler is called on an I/O thread and must not block: it
-// hands the request to a worker and calls Reply (exactly once, from any thread) when the response is
-// ready. The Server must outlive every Reply it handed out.
+// Threading: run() drives one io_context from `threads` primary I/O threads (default: one per core);
+// every connection runs on its own strand. The handler is called on an I/O thread and calls Reply
+// (exactly once, from any thread, possibly before it returns) when the response is ready. On a primary
+// thread (on_primary_io_thread()) it may do bounded work inline, such as running a short guest: a
+// hand-off to another thread costs two thread wake-ups, more than a hello guest. If every primary
+// thread stays inside the handler longer than `stall_after`, one spare thread takes over accepting
+// and reading until a primary is free again, so long or stuck handlers never stop the server; on the
+// spare thread (on_primary_io_thread() false) the handler must not block. The Server must outlive
+// every Reply it handed out.
 #pragma once
 #include <chrono>
 #include <cstdint>
@@ -50,7 +55,9 @@ struct ServerOptions {
   std::chrono::milliseconds read_timeout{30'000};   // from the first byte to the end of a request
   std::chrono::milliseconds idle_timeout{60'000};   // keep-alive wait for the next request
   std::chrono::milliseconds shutdown_grace{30'000}; // how long stop() lets in-flight requests finish
-  unsigned threads = 0;                   // 0: one per core
+  unsigned threads = 0;                   // primary I/O threads; 0: one per core
+  // Every primary thread inside the handler for this long -> a spare I/O thread (see above).
+  std::chrono::milliseconds stall_after{2};
   bool handle_signals = true;             // SIGINT/SIGTERM -> graceful stop()
 };
 
@@ -72,6 +79,10 @@ class Server {
   explicit Server(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// True on a primary I/O thread of a running Server (inside its handler: inline work is allowed);
+// false on a spare I/O thread and on any other thread.
+bool on_primary_io_thread();
 
 // Reason phrase for a status code ("Not Found"); "" when unknown.
 std::string reason_phrase(unsigned status);

@@ -38,6 +38,17 @@ std::string json_escape(const std::string& s) {
   return o;
 }
 
+// Interfaces whose calls wait on another machine (outbound HTTP, redis, databases, inference): a guest
+// importing one runs on the worker pool, so its waits never hold an I/O thread.
+bool imports_network(const engine::Module& m) {
+  static constexpr std::string_view kWaiting[] = {"wasi-outbound-http", "outbound-redis", "outbound-pg",
+                                                  "outbound-mysql", "llm"};
+  for (const auto& imp : m.ir().imports)
+    for (auto w : kWaiting)
+      if (imp.module == w) return true;
+  return false;
+}
+
 class AppHostImpl final : public AppHost {
  public:
   AppHostImpl(const engine::Engine& engine, App app, HostOptions options)
@@ -77,6 +88,7 @@ class AppHostImpl final : public AppHost {
                     ": " + mod.error().message);
       rt->module = std::move(*mod);
       define_spin_imports(rt->linker, *rt->module, shared_, comp);
+      may_wait_.push_back(imports_network(*rt->module));
       wasi::add_to_linker(rt->linker, &current_wasi_context);
       if (auto staged = stage_files(comp); !staged.ok()) return fail(staged.error());
       else if (!staged->empty()) rt->preopens.push_back({*staged, "/", true});
@@ -108,13 +120,17 @@ class AppHostImpl final : public AppHost {
       }
       reply(std::move(resp));
     };
+    // Inline on a primary I/O thread unless the guest may wait on the network; a guest that runs long
+    // anyway (a loop until its timeout) only makes the server bring in a spare I/O thread.
     unsigned limit = shared_.options.inline_guests;
-    if (limit && inline_running_.fetch_add(1) < limit) {
-      job();
+    if (limit && !may_wait_[route.component] && http::on_primary_io_thread()) {
+      if (inline_running_.fetch_add(1) < limit) {
+        job();
+        --inline_running_;
+        return;
+      }
       --inline_running_;
-      return;
     }
-    if (limit) --inline_running_;
     // submit() drops the job when the queue is full; the reply is then ours to send.
     if (!pool_.submit(std::move(job))) reply(error_response(503, "Service Unavailable: too many queued requests\n"));
   }
@@ -187,6 +203,7 @@ class AppHostImpl final : public AppHost {
   std::vector<std::unique_ptr<ComponentRuntime>> runtimes_;
   std::string staging_root_;
   std::atomic<unsigned> inline_running_{0};
+  std::vector<bool> may_wait_;  // per component: imports an interface that waits on the network
   WorkerPool pool_;  // last: destroyed first, so running jobs never see the members above go away
 };
 

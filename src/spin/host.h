@@ -17,8 +17,9 @@ struct HostOptions {
   uint64_t max_stdout_bytes = 16 * 1024 * 1024;        // WAGI stdout cap; beyond -> the guest's writes fail
   unsigned workers = 0;                                // guest threads; 0: max(4, 2 x cores)
   // How many guests may run directly on the caller's (HTTP I/O) thread instead of being handed to a
-  // worker: a hand-off costs two thread wake-ups per request. Keep it below the number of I/O threads
-  // so one is always free to accept connections and answer health probes.
+  // worker: a hand-off costs two thread wake-ups per request, more than a hello guest. Only on a
+  // primary I/O thread (http::on_primary_io_thread()): the server keeps serving through a spare thread
+  // if they all stay busy. Guests importing network interfaces always go to the workers. 0: never.
   unsigned inline_guests = 0;
   size_t max_queued = 4096;                            // requests waiting for a worker; beyond -> 503
   std::string state_dir;                               // key-value databases; "" -> <manifest dir>/.spin
