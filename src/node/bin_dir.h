@@ -1,0 +1,40 @@
+// The bin directory containerd finds shims in: `wasipool` (a copy of the running binary) and the three
+// shim names as RELATIVE symlinks to it. Relative, because the installer DaemonSet writes the host's
+// /usr/local/bin through a hostPath mount at another path: an absolute target would point into the
+// installer container. One file on disk also means one atomic rename upgrades all three shims.
+// Single-threaded CLI use.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace wasipool::node {
+
+struct BinEntryStatus {
+  std::string name;
+  std::string state;  // human text: "-> wasipool", "same binary as this one", "missing", ...
+  bool ours = false;  // present and installed by us (symlink to wasipool / the wasipool binary)
+  bool current = false;  // ours and up to date (the binary is byte-identical to the running one)
+};
+
+// Every name we manage (wasipool + the shim names), in display order.
+std::vector<BinEntryStatus> bin_dir_status(const std::string& dir, const std::string& self_exe);
+
+// Names that exist but are not ours (another product's containerd-shim-spin-v1, a directory named
+// wasipool, ...): install refuses to replace them unless forced.
+std::vector<std::string> bin_dir_conflicts(const std::string& dir, const std::string& self_exe);
+
+// Installs the running binary and the symlinks; each file is written beside its final name and renamed
+// over it, so a shim containerd starts meanwhile is either the old or the new one, never a partial copy.
+// Returns the list of changes (empty: already installed); false with *error on failure.
+bool install_bin_dir(const std::string& dir, const std::string& self_exe, std::vector<std::string>* changes,
+                     std::string* error);
+
+// Removes the names that are ours; leaves others and says so in *changes.
+bool uninstall_bin_dir(const std::string& dir, const std::string& self_exe, std::vector<std::string>* changes,
+                       std::string* error);
+
+// Byte comparison of two files (false if either cannot be read).
+bool same_file_content(const std::string& a, const std::string& b);
+
+}  // namespace wasipool::node
