@@ -35,8 +35,8 @@ void usage(std::FILE* out) {
       "                           holds exactly one top-level .wasm file M, else none\n"
       "  --env NAME=VALUE         an Env entry of the image config (repeatable)\n"
       "  -h, --help               show this help\n"
-      "prints the image's digest (manifest, or index for several platforms). exit status: 0 on success,\n"
-      "1 when the image cannot be written, 2 for bad input (missing DIR, bad name, bad option).\n",
+      "prints NAME:TAG and the image's digest (of the manifest, or of the index for several platforms).\n"
+      "exit status: 0 on success, 2 on any error (missing DIR, bad name, bad option, unwritable output).\n",
       out);
 }
 
