@@ -1,15 +1,20 @@
 // The WAGI executor: a CGI request on a fresh instance of a WASI command. Request body on stdin, CGI
 // environment and argv, stdout parsed into the response by Spin's compose_response rules.
 //
-// stdin and stdout are memfds: the WASI context only knows host descriptors, and a memfd is a
-// descriptor backed by memory. stdout is pre-sized to the cap and sealed against growth, so a guest
-// that prints forever gets write errors at the cap instead of eating the host's memory.
+// stdout (and stdin when the request has a body; else /dev/null) are memfds: the WASI context only
+// knows host descriptors, and a memfd is a descriptor backed by memory. stdout is pre-sized to the cap
+// and sealed against growth, so a guest that prints forever gets write errors at the cap instead of
+// eating the host's memory.
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <cstdint>
 #include <cstdio>
+#include <cstring>
 
 #include "component.h"
 
@@ -200,53 +205,79 @@ http::Response parse_wagi_output(std::string_view out) {
 
 namespace {
 
-// stdin/stdout memfds, created once per thread and reused: creating and closing two memfds was a tenth
-// of a hello request. Between requests everything a guest could leave behind is wiped: stdin is
-// truncated, stdout is hole-punched back to zeros over its whole size (a guest may seek and write
-// anywhere, or read its own stdout: no byte of one request's output may reach the next), and the
-// status flags a guest can set through fd_fdstat_set_flags (O_APPEND, O_NONBLOCK) are reset.
-struct WagiPipes {
-  int in = -1, out = -1;
+// The stdout memfd, created and mapped once per thread and reused: creating and closing memfds was a
+// tenth of a hello request. Between requests every byte a guest could have written is zeroed (a guest
+// may seek and write anywhere: no byte of one request's output may reach the next). Zeroing through
+// the mapping keeps the few pages a small response touches resident; hole-punching them instead made
+// the kernel free and reallocate a page per request, a fifth of a hello request's CPU. Beyond
+// kMaxZeroed the pages are punched out: one large response neither pins memory nor makes every
+// later request zero it.
+// The status flags need no reset: the WASI layer never applies F_SETFL to embedder-owned stdio
+// (it emulates NONBLOCK and refuses APPEND changes), so a guest cannot leave flags behind.
+struct WagiStdout {
+  static constexpr uint64_t kPage = 4096;
+  static constexpr uint64_t kMaxZeroed = 16 * 1024;
+  int fd = -1;
   uint64_t cap = 0;
-  ~WagiPipes() {
-    if (in >= 0) ::close(in);
-    if (out >= 0) ::close(out);
+  const char* map = nullptr;
+  ~WagiStdout() { close(); }
+  void close() {
+    if (map) ::munmap(const_cast<char*>(map), cap);
+    if (fd >= 0) ::close(fd);
+    map = nullptr;
+    fd = -1;
+    resident_ = 0;
   }
   bool ready(uint64_t want_cap) {
-    if (in < 0) in = ::memfd_create("wagi-stdin", MFD_CLOEXEC);
-    if (out >= 0 && cap != want_cap) {
-      ::close(out);
-      out = -1;
+    if (fd >= 0 && cap == want_cap) return true;
+    close();
+    fd = ::memfd_create("wagi-stdout", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    // Bounded stdout: a sparse file of the cap's size that can neither grow nor shrink.
+    if (fd < 0 || ::ftruncate(fd, static_cast<off_t>(want_cap)) != 0 ||
+        ::fcntl(fd, F_ADD_SEALS, F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL) != 0) {
+      close();
+      return false;
     }
-    if (out < 0) {
-      out = ::memfd_create("wagi-stdout", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-      // Bounded stdout: a sparse file of the cap's size that can neither grow nor shrink.
-      if (out < 0 || ::ftruncate(out, static_cast<off_t>(want_cap)) != 0 ||
-          ::fcntl(out, F_ADD_SEALS, F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL) != 0) {
-        if (out >= 0) ::close(out);
-        out = -1;
-        return false;
-      }
-      cap = want_cap;
+    cap = want_cap;
+    void* m = want_cap ? ::mmap(nullptr, want_cap, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) : nullptr;
+    if (m == MAP_FAILED) {
+      close();
+      return false;
     }
-    return in >= 0;
+    map = static_cast<const char*>(m);
+    return true;
   }
-  bool reset() {
-    return ::fcntl(in, F_SETFL, 0) == 0 && ::fcntl(out, F_SETFL, 0) == 0 && ::ftruncate(in, 0) == 0 &&
-           ::lseek(in, 0, SEEK_SET) == 0 && ::lseek(out, 0, SEEK_SET) == 0;
+  // Back to "all zeros, offset 0". `len` is where the guest's offset ended (UINT64_MAX: unknown).
+  // Every byte below `resident_` is zero-filled; beyond it SEEK_DATA must find nothing (ENXIO): when it
+  // does (the guest seeked back over bytes it wrote further out), everything is punched instead.
+  bool scrub(uint64_t len) {
+    uint64_t dirty = len >= cap ? cap : (len + kPage - 1) / kPage * kPage;
+    uint64_t upto = std::max(dirty, resident_);
+    bool tail_clean = upto >= cap || (::lseek(fd, static_cast<off_t>(upto), SEEK_DATA) < 0 && errno == ENXIO);
+    if (tail_clean && upto <= kMaxZeroed) {
+      if (upto) std::memset(const_cast<char*>(map), 0, upto);
+      resident_ = upto;
+    } else {
+      if (::fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, static_cast<off_t>(cap)) != 0) return false;
+      resident_ = 0;
+    }
+    return ::lseek(fd, 0, SEEK_SET) == 0;
   }
-  bool scrub() {
-    return ::fallocate(out, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, static_cast<off_t>(cap)) == 0;
-  }
+
+ private:
+  uint64_t resident_ = 0;  // [0, resident_) may hold pages (all zero after a scrub); none beyond
 };
 
-struct ScrubOnExit {
-  WagiPipes& p;
-  ~ScrubOnExit() {
-    if (!p.scrub()) {  // cannot guarantee a clean stdout: start over with fresh descriptors
-      ::close(p.out);
-      p.out = -1;
-    }
+// The stdin memfd, for requests with a body (without one, stdin is /dev/null). The guest may seek or
+// truncate it: it is truncated and refilled for each request.
+struct WagiStdin {
+  int fd = -1;
+  ~WagiStdin() {
+    if (fd >= 0) ::close(fd);
+  }
+  bool fill(const std::string& body) {
+    if (fd < 0) fd = ::memfd_create("wagi-stdin", MFD_CLOEXEC);
+    return fd >= 0 && ::ftruncate(fd, 0) == 0 && write_all(fd, body) && ::lseek(fd, 0, SEEK_SET) == 0;
   }
 };
 
@@ -254,19 +285,25 @@ struct ScrubOnExit {
 
 http::Response run_wagi(const HostShared& host, const ComponentRuntime& c, const Executor& ex,
                         const http::Request& req, const RouteMatch& m, const SpinRequestInfo& info) {
-  thread_local WagiPipes pipes;
-  if (!pipes.ready(host.options.max_stdout_bytes) || !pipes.reset())
-    return error_response(500, "cannot create request pipes\n");
-  ScrubOnExit scrub{pipes};
-  if (!write_all(pipes.in, req.body) || ::lseek(pipes.in, 0, SEEK_SET) != 0)
-    return error_response(500, "cannot stage the request body\n");
+  thread_local WagiStdout out;
+  thread_local WagiStdin in;
+  if (!out.ready(host.options.max_stdout_bytes)) return error_response(500, "cannot create request pipes\n");
+  // Runs on every exit: the next request on this thread must find stdout clean.
+  struct ScrubOnExit {
+    WagiStdout& out;
+    uint64_t len = UINT64_MAX;  // unknown until read: then everything is scrubbed
+    ~ScrubOnExit() {
+      if (!out.scrub(len)) out.close();  // cannot guarantee a clean stdout: start over with a fresh one
+    }
+  } scrub{out};
+  if (!req.body.empty() && !in.fill(req.body)) return error_response(500, "cannot stage the request body\n");
 
   wasi::Config cfg;
   cfg.args = make_argv(ex.argv, req);
   cfg.env = make_env(c, req, m, info);
   cfg.preopens = c.preopens;
-  cfg.stdin_fd = pipes.in;
-  cfg.stdout_fd = pipes.out;
+  cfg.stdin_fd = req.body.empty() ? host.devnull : in.fd;
+  cfg.stdout_fd = out.fd;
   cfg.stderr_fd = 2;
   auto ctx = wasi::make_context(std::move(cfg));
   if (!ctx.ok()) return error_response(500, "WASI context: " + ctx.error() + "\n");
@@ -306,12 +343,10 @@ http::Response run_wagi(const HostShared& host, const ComponentRuntime& c, const
       return error_response(500, "Internal Server Error\n");
     }
   }
-  off_t len = ::lseek(pipes.out, 0, SEEK_CUR);
-  if (len < 0) return error_response(500, "cannot read the guest's output\n");
-  std::string output(static_cast<size_t>(len), '\0');
-  if (len > 0 && ::pread(pipes.out, output.data(), output.size(), 0) != len)
-    return error_response(500, "cannot read the guest's output\n");
-  return parse_wagi_output(output);
+  off_t len = ::lseek(out.fd, 0, SEEK_CUR);
+  if (len < 0 || static_cast<uint64_t>(len) > out.cap) return error_response(500, "cannot read the guest's output\n");
+  scrub.len = static_cast<uint64_t>(len);
+  return parse_wagi_output(std::string_view(out.map, static_cast<size_t>(len)));
 }
 
 }  // namespace wasipool::spin

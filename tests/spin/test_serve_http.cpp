@@ -163,6 +163,23 @@ TEST_F(SpinServe, WagiOutputNeverLeaksBetweenRequests) {
   }
 }
 
+// A guest can write far out, seek back and end its output early; the next guest on the same thread can
+// seek past those bytes and write after them, making them part of its response: they must be zeros.
+TEST_F(SpinServe, WagiSkippedStdoutBytesAreZero) {
+  Conn c(port());
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(c.send("GET /wagi/scribble HTTP/1.1\r\nHost: x\r\n\r\nGET /wagi/gap HTTP/1.1\r\nHost: x\r\n\r\n"));
+    auto scribble = c.read();
+    EXPECT_EQ(scribble.status, 200);
+    EXPECT_EQ(scribble.body, "ok");
+    auto gap = c.read();
+    EXPECT_EQ(gap.status, 200);
+    ASSERT_FALSE(gap.body.empty());
+    EXPECT_EQ(gap.body.back(), '|');
+    EXPECT_EQ(gap.body.find_first_not_of('\0'), gap.body.size() - 1) << "stale bytes reached a response";
+  }
+}
+
 TEST_F(SpinServe, WagiLimitsAndMounts) {
   auto f = request(port(), "GET", "/wagi/file");
   EXPECT_EQ(f.status, 200);

@@ -57,6 +57,18 @@ int main(int argc, char** argv) {
     for (ssize_t i = 0; i < n; ++i) nonzero += buf[i] != 0;
     if (n < 0) printf("unreadable");
     else printf("nonzero=%d", nonzero);
+  } else if (!strcmp(p, "/scribble")) {  // leaves a secret two pages out, then ends its output early
+    printf("Content-Type: text/plain\n\nok");
+    fflush(stdout);
+    off_t end = lseek(1, 0, SEEK_CUR);
+    lseek(1, 8192, SEEK_SET);
+    write(1, "SECRET", 6);
+    lseek(1, end, SEEK_SET);
+  } else if (!strcmp(p, "/gap")) {  // its output spans bytes it never wrote: they must be zeros
+    printf("Content-Type: text/plain\n\n");
+    fflush(stdout);
+    lseek(1, 8192 + 6, SEEK_SET);
+    write(1, "|", 1);
   } else if (!strcmp(p, "/staged")) {  // files staged from a glob into the guest root
     FILE* f = fopen("/notes/note.txt", "r");
     FILE* hidden = fopen("/spin.toml", "r");  // not matched by the glob: must not be visible
