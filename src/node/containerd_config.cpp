@@ -134,6 +134,10 @@ std::optional<ConfigAnalysis> analyse_config(std::string_view text, std::string_
       return std::nullopt;
     }
   }
+  if (std::optional<std::string_view> d =
+          doc["plugins"][cri]["containerd"]["default_runtime_name"].value<std::string_view>())
+    a.default_runtime = std::string(*d);
+  a.default_runtime_defined = runtimes && runtimes->get(a.default_runtime) != nullptr;
   std::vector<std::string_view> lines = split_lines(text);
   for (std::size_t i = 0; i < kHandlerCount; ++i) {
     HandlerEntry& h = a.handlers[i];
@@ -207,6 +211,13 @@ std::optional<ConfigEdit> plan_install(std::string_view text, std::string_view f
         break;
     }
   }
+  // Adding a runtimes table where there was none hides containerd's built-in runc (see the header): we
+  // restate it exactly as containerd's default config has it.
+  if (!a.default_runtime_defined && a.default_runtime == "runc") {
+    block += "[" + section + ".runc]" + nl + "  runtime_type = \"io.containerd.runc.v2\"" + nl;
+    edit.changes.push_back("restated the built-in runtime `runc` (io.containerd.runc.v2), which an explicit runtimes "
+                           "table would otherwise hide");
+  }
   std::vector<std::string_view> lines = split_lines(text);
   std::sort(inserts.begin(), inserts.end());
   std::size_t next = 0;
@@ -227,7 +238,8 @@ std::optional<ConfigEdit> plan_install(std::string_view text, std::string_view f
   // `runtimes = {...}`, a table made by dotted keys) we would write a config containerd rejects.
   std::string reparse_error;
   std::optional<ConfigAnalysis> after = analyse_config(edit.text, file, a.version, &reparse_error);
-  if (!after || !after->all_registered() || after->version != a.version) {
+  if (!after || !after->all_registered() || after->version != a.version ||
+      (a.default_runtime == "runc" && !after->default_runtime_defined)) {
     *error = std::string(file) + ": cannot add the runtimes by inserting lines here" +
              (after ? std::string(" (the existing runtimes are not plain [table] sections)") : ": " + reparse_error) +
              "; add [" + section + ".<spin|slight|wasm>] with runtime_type = \"io.containerd.<name>.v1\" by hand";

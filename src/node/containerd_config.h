@@ -37,6 +37,12 @@ struct ConfigAnalysis {
   bool empty = false;             // no keys or tables at all (missing file, empty, comments only)
   bool cri_disabled = false;      // disabled_plugins names the CRI plugin: kubelet cannot use any runtime
   std::array<HandlerEntry, kHandlerCount> handlers{};
+  // containerd's CRI plugin must find its default runtime (default_runtime_name, "runc" unless set) in
+  // `runtimes`. containerd 1.6/1.7 REPLACE the built-in runtimes map with the file's table, so a config
+  // that never mentioned runtimes loses the built-in runc as soon as we add ours, and the CRI plugin then
+  // refuses to load ("no corresponding runtime configured ... default_runtime_name"). Observed with 1.6.20.
+  std::string default_runtime = "runc";
+  bool default_runtime_defined = false;
   bool all_registered() const;
 };
 

@@ -195,6 +195,12 @@ bool label_args_ok(const Options& o, std::FILE* err) {
   return true;
 }
 
+bool any_registered(const ConfigAnalysis& a) {
+  for (const HandlerEntry& h : a.handlers)
+    if (h.kind == HandlerEntry::Kind::kRegistered) return true;
+  return false;
+}
+
 }  // namespace
 
 int install(const Options& o, std::FILE* out, std::FILE* err) {
@@ -228,7 +234,8 @@ int install(const Options& o, std::FILE* out, std::FILE* err) {
     std::fprintf(out, "warning: %s disables the CRI plugin (disabled_plugins): kubelet cannot use any runtime until "
                       "it is enabled\n", o.config.c_str());
   std::optional<ConfigEdit> edit;
-  if (!a->all_registered()) {
+  if (!a->all_registered() || (a->default_runtime == "runc" && !a->default_runtime_defined && !a->empty &&
+                                any_registered(*a))) {
     edit = plan_install(text, o.config, *a, &error);
     if (!edit) {
       std::fprintf(err, "wasipool node: %s\nnothing changed\n", error.c_str());
@@ -392,6 +399,11 @@ int status(const Options& o, std::FILE* out, std::FILE* err) {
                    std::string(kHandlers[i].runtime_type).c_str(), state,
                    h.kind == HandlerEntry::Kind::kOtherRuntimeType ? (" (" + h.found_runtime_type + ")").c_str() : "");
       if (h.kind != HandlerEntry::Kind::kRegistered) installed = false;
+    }
+    if (any_registered(*a) && !a->default_runtime_defined) {
+      std::fprintf(out, "  the default runtime `%s` is not in the runtimes table: containerd 1.x's CRI plugin will not "
+                        "load (wasipool node install restates runc)\n", a->default_runtime.c_str());
+      installed = false;
     }
     if (a->cri_disabled) {
       std::fprintf(out, "  the CRI plugin is DISABLED (disabled_plugins)\n");

@@ -42,6 +42,9 @@ dump_has_runtimes() { # FILE: containerd 1.6 itself reads our runtimes from FILE
       inside && $0 ~ "runtime_type = \"io.containerd." h ".v1\"" { found = 1 }
       END { exit !found }' "$T/dump" || fail "containerd config dump of $1 lacks runtime $h"
   done
+  # containerd 1.x replaces its built-in runtimes with the file's table: runc must still be there, or the
+  # CRI plugin refuses to load (default_runtime_name = "runc")
+  grep -qF '[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]' "$T/dump" || fail "runc runtime lost in $1"
 }
 bin_installed() {
   cmp -s "$BIN/wasipool" "$WASIPOOL" || fail "$BIN/wasipool is not the built binary"
