@@ -6,7 +6,6 @@
 // Every pointer and length the guest returns is checked against its memory before it is read.
 #include <cctype>
 #include <cstdio>
-#include <strings.h>
 
 #include "canonical_abi.h"
 #include "component.h"
@@ -14,17 +13,6 @@
 namespace wasipool::spin {
 
 namespace {
-
-uint32_t method_index(const std::string& m) {
-  static const char* kMethods[] = {"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"};
-  for (uint32_t i = 0; i < 7; ++i)
-    if (m == kMethods[i]) return i;
-  return 0;
-}
-
-// A guest can name at most this many response headers: the list length is guest-controlled, and each
-// element costs host allocations.
-constexpr uint32_t kMaxResponseHeaders = 10'000;
 
 http::Response guest_failure(const ComponentRuntime& c, bool timed_out, const std::string& why) {
   std::fprintf(stderr, "wasipool serve: component '%s': %s\n", c.component->id.c_str(), why.c_str());
@@ -90,22 +78,10 @@ http::Response run_spin_http(const HostShared& host, const ComponentRuntime& c, 
   headers.emplace_back("spin-component-route", info.component_route);
   headers.emplace_back("spin-client-addr", info.client_addr);
 
-  auto uri = g.put_string(req.target);
-  auto hdrs = g.put_pairs(headers);
-  if (!uri || !hdrs) return guest_failure(c, disarm.now(), "cannot lower the request: " + g.last_error());
-  uint32_t body_tag = req.body.empty() ? 0 : 1;
-  GuestSlice body{0, 0};
-  if (body_tag) {
-    auto b = g.put_bytes(req.body, 1);
-    if (!b) return guest_failure(c, disarm.now(), "cannot lower the request body: " + g.last_error());
-    body = *b;
-  }
-  engine::Value args[10] = {
-      engine::Value::i32(method_index(req.method)), engine::Value::i32(uri->ptr), engine::Value::i32(uri->len),
-      engine::Value::i32(hdrs->ptr),                engine::Value::i32(hdrs->len), engine::Value::i32(0),
-      engine::Value::i32(0),                        engine::Value::i32(body_tag), engine::Value::i32(body.ptr),
-      engine::Value::i32(body.len)};
-  auto result = store.call(*handler, args);
+  auto args = lower_http_request(g, http_method_index(req.method).value_or(0), req.target, headers, {},
+                                 req.body.empty() ? nullptr : &req.body);
+  if (!args.ok()) return guest_failure(c, disarm.now(), args.error());
+  auto result = store.call(*handler, *args);
   bool timed_out = disarm.now();
   if (!result.ok()) {
     const engine::Trap& t = result.error();
@@ -115,45 +91,9 @@ http::Response run_spin_http(const HostShared& host, const ComponentRuntime& c, 
   if (result->size() != 1) return guest_failure(c, false, "handle-http-request must return one i32");
   uint32_t ret = (*result)[0].as_u32();
 
-  // Lift the response record.
-  auto mem = g.view();
-  auto status = mem.load<uint16_t>(ret);
-  auto htag = mem.load<uint8_t>(ret + 4ull), btag = mem.load<uint8_t>(ret + 16ull);
-  auto hptr = mem.load<uint32_t>(ret + 8ull), hlen = mem.load<uint32_t>(ret + 12ull);
-  auto bptr = mem.load<uint32_t>(ret + 20ull), blen = mem.load<uint32_t>(ret + 24ull);
-  if (!status || !htag || !btag || !hptr || !hlen || !bptr || !blen)
-    return guest_failure(c, false, "the response record lies outside guest memory");
-  http::Response resp;
-  // Spin: a status outside 100..600 is the guest's bug, answered with 500.
-  if (*status < 100 || *status > 600) return guest_failure(c, false, "invalid status " + std::to_string(*status));
-  resp.status = *status;
-  if (*htag == 1) {
-    if (*hlen > kMaxResponseHeaders) return guest_failure(c, false, "too many response headers");
-    for (uint32_t i = 0; i < *hlen; ++i) {
-      uint64_t e = *hptr + 16ull * i;
-      auto np = mem.load<uint32_t>(e), nl = mem.load<uint32_t>(e + 4), vp = mem.load<uint32_t>(e + 8),
-           vl = mem.load<uint32_t>(e + 12);
-      if (!np || !nl || !vp || !vl) return guest_failure(c, false, "response headers lie outside guest memory");
-      auto n = mem.bytes(*np, *nl), v = mem.bytes(*vp, *vl);
-      if (!n || !v) return guest_failure(c, false, "a response header lies outside guest memory");
-      std::string name(n->begin(), n->end()), value(v->begin(), v->end());
-      // Spin inserts into a header map: a repeated name overwrites the earlier one.
-      bool replaced = false;
-      for (auto& h : resp.headers)
-        if (strcasecmp(h.name.c_str(), name.c_str()) == 0) h.value = value, replaced = true;
-      if (!replaced) resp.headers.push_back({std::move(name), std::move(value)});
-    }
-  } else if (*htag != 0) {
-    return guest_failure(c, false, "invalid option tag in the response headers");
-  }
-  if (*btag == 1) {
-    auto b = mem.bytes(*bptr, *blen);
-    if (!b) return guest_failure(c, false, "the response body lies outside guest memory");
-    resp.body.assign(b->begin(), b->end());
-  } else if (*btag != 0) {
-    return guest_failure(c, false, "invalid option tag in the response body");
-  }
-  return resp;
+  auto resp = lift_http_response(g.view(), ret);
+  if (!resp.ok()) return guest_failure(c, false, resp.error());
+  return std::move(*resp);
 }
 
 }  // namespace wasipool::spin

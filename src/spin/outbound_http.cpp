@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 namespace wasipool::spin {
@@ -163,6 +164,28 @@ Result<http::Response, std::string> send_outbound(const OutboundRequest& req, st
     r.body = std::move(body);
   }
   return r;
+}
+
+std::optional<OutboundUrl> parse_outbound_url(const std::string& uri) {
+  size_t sep = uri.find("://");
+  if (sep == std::string::npos) return std::nullopt;
+  OutboundUrl u;
+  u.scheme = uri.substr(0, sep);
+  std::string rest = uri.substr(sep + 3);
+  std::string authority = rest.substr(0, rest.find_first_of("/?#"));
+  if (size_t at = authority.rfind('@'); at != std::string::npos) authority = authority.substr(at + 1);
+  u.host = authority;
+  u.port = u.scheme == "https" ? 443 : 80;
+  if (size_t colon = authority.rfind(':'); colon != std::string::npos && authority.find(']', colon) == std::string::npos) {
+    u.host = authority.substr(0, colon);
+    u.port = static_cast<uint16_t>(std::atoi(authority.c_str() + colon + 1));
+  }
+  if (u.host.empty() || (u.scheme != "http" && u.scheme != "https")) return std::nullopt;
+  size_t path_at = rest.find_first_of("/?");
+  u.target = path_at == std::string::npos ? "/" : rest.substr(path_at);
+  if (!u.target.empty() && u.target[0] == '?') u.target = "/" + u.target;
+  if (size_t hash = u.target.find('#'); hash != std::string::npos) u.target.resize(hash);
+  return u;
 }
 
 }  // namespace wasipool::spin

@@ -37,39 +37,6 @@ FuncType i32s(size_t params, size_t results = 0) {
 
 uint32_t arg(std::span<const uint64_t> a, size_t i) { return static_cast<uint32_t>(a[i]); }
 
-// Writes an `err` with variant `tag` and an optional string payload; traps only when the guest gave a
-// return area outside its memory (nothing sensible can be answered then).
-HostResult write_err(Caller& caller, uint32_t ret, uint8_t tag, const std::string* msg = nullptr) {
-  auto mem = caller.memory();
-  if (!mem.store<uint8_t>(ret, 1) || !mem.store<uint8_t>(ret + 4ull, tag))
-    return engine::Trap::host("return area out of bounds");
-  if (msg) {
-    GuestMemory g(caller.store(), caller.instance());
-    auto s = g.put_string(*msg);
-    if (!s) return engine::Trap::host("cannot return an error string: " + g.last_error());
-    if (!mem.store<uint32_t>(ret + 8ull, s->ptr) || !mem.store<uint32_t>(ret + 12ull, s->len))
-      return engine::Trap::host("return area out of bounds");
-  }
-  return std::nullopt;
-}
-
-HostResult write_ok_unit(Caller& caller, uint32_t ret) {
-  return caller.memory().store<uint8_t>(ret, 0) ? HostResult() : engine::Trap::host("return area out of bounds");
-}
-
-HostResult write_ok_slice(Caller& caller, uint32_t ret, GuestSlice s) {
-  auto mem = caller.memory();
-  if (!mem.store<uint8_t>(ret, 0) || !mem.store<uint32_t>(ret + 4ull, s.ptr) || !mem.store<uint32_t>(ret + 8ull, s.len))
-    return engine::Trap::host("return area out of bounds");
-  return std::nullopt;
-}
-
-std::optional<std::string> guest_string(Caller& caller, uint32_t ptr, uint32_t len) {
-  auto b = caller.memory().bytes(ptr, len);
-  if (!b) return std::nullopt;
-  return std::string(b->begin(), b->end());
-}
-
 // key-value `error` variant cases (Spin 1.x wit/ephemeral/key-value.wit).
 enum KvError : uint8_t { kStoreTableFull, kNoSuchStore, kAccessDenied, kInvalidStore, kNoSuchKey, kIo };
 
@@ -324,55 +291,27 @@ bool define_known(Defs& d, const std::string& module, const std::string& name, c
   if (module == "wasi-outbound-http" && name == "request") {
     return def(i32s(11), [comp, host](Caller& c, std::span<const uint64_t> a, std::span<uint64_t>) -> HostResult {
       uint32_t ret = arg(a, 10);
-      auto uri = guest_string(c, arg(a, 1), arg(a, 2));
-      if (!uri) return engine::Trap::host("wasi-outbound-http.request: uri out of bounds");
-      size_t sep = uri->find("://");
-      if (sep == std::string::npos) return write_err(c, ret, kInvalidUrl);
-      std::string scheme = uri->substr(0, sep);
-      std::string rest = uri->substr(sep + 3);
-      std::string authority = rest.substr(0, rest.find_first_of("/?#"));
-      if (size_t at = authority.rfind('@'); at != std::string::npos) authority = authority.substr(at + 1);
-      std::string hostname = authority;
-      uint16_t port = scheme == "https" ? 443 : 80;
-      if (size_t colon = authority.rfind(':'); colon != std::string::npos && authority.find(']', colon) == std::string::npos) {
-        hostname = authority.substr(0, colon);
-        port = static_cast<uint16_t>(std::atoi(authority.c_str() + colon + 1));
-      }
-      if (hostname.empty() || (scheme != "http" && scheme != "https")) return write_err(c, ret, kInvalidUrl);
-      if (!outbound_allowed(*comp, scheme, hostname, port)) {
+      auto req = lift_http_request_args(c, a, 0);
+      if (!req.ok()) return engine::Trap::host("wasi-outbound-http.request: " + req.error());
+      const std::string* uri = &req->uri;
+      auto url = parse_outbound_url(*uri);
+      if (!url) return write_err(c, ret, kInvalidUrl);
+      if (!outbound_allowed(*comp, url->scheme, url->host, url->port)) {
         std::fprintf(stderr, "wasipool serve: component '%s': outbound request to %s denied (not in allowed_outbound_hosts)\n",
                      comp->id.c_str(), uri->c_str());
         return write_err(c, ret, kDestinationNotAllowed);
       }
-      if (scheme == "https") {
+      if (url->scheme == "https") {
         warn_once("component '" + comp->id + "': outbound https is not supported (no TLS); answering runtime-error");
         return write_err(c, ret, kRuntimeError);
       }
-      static const char* kMethods[] = {"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"};
       OutboundRequest out;
-      out.method = arg(a, 0) < 7 ? kMethods[arg(a, 0)] : "GET";
-      out.host = hostname;
-      out.port = port;
-      size_t path_at = rest.find_first_of("/?");
-      out.target = path_at == std::string::npos ? "/" : rest.substr(path_at);
-      if (!out.target.empty() && out.target[0] == '?') out.target = "/" + out.target;
-      if (size_t hash = out.target.find('#'); hash != std::string::npos) out.target.resize(hash);
-      auto mem = c.memory();
-      // Guest-given list length: 16 bytes per element, every element checked before use.
-      for (uint32_t i = 0; i < arg(a, 4); ++i) {
-        uint64_t e = arg(a, 3) + 16ull * i;
-        auto np = mem.load<uint32_t>(e), nl = mem.load<uint32_t>(e + 4), vp = mem.load<uint32_t>(e + 8),
-             vl = mem.load<uint32_t>(e + 12);
-        if (!np || !nl || !vp || !vl) return engine::Trap::host("wasi-outbound-http.request: headers out of bounds");
-        auto name = guest_string(c, *np, *nl), value = guest_string(c, *vp, *vl);
-        if (!name || !value) return engine::Trap::host("wasi-outbound-http.request: header out of bounds");
-        out.headers.emplace_back(std::move(*name), std::move(*value));
-      }
-      if (arg(a, 7) == 1) {
-        auto body = guest_string(c, arg(a, 8), arg(a, 9));
-        if (!body) return engine::Trap::host("wasi-outbound-http.request: body out of bounds");
-        out.body = std::move(*body);
-      }
+      out.method = req->method < 7 ? kHttpMethods[req->method] : "GET";
+      out.host = url->host;
+      out.port = url->port;
+      out.target = url->target;
+      out.headers = std::move(req->headers);
+      if (req->body) out.body = std::move(*req->body);
       auto resp = send_outbound(out, std::min<std::chrono::milliseconds>(host->options.request_timeout,
                                                                         std::chrono::milliseconds(10'000)),
                                 host->options.max_stdout_bytes);
@@ -381,18 +320,10 @@ bool define_known(Defs& d, const std::string& module, const std::string& name, c
                      uri->c_str(), resp.error().c_str());
         return write_err(c, ret, kRequestError);
       }
-      // ok(response): status u16 @4; headers option @8 (tag) / @12 / @16; body option @20 / @24 / @28.
+      // ok(response): the response record at +4.
       GuestMemory g(c.store(), c.instance());
-      std::vector<std::pair<std::string, std::string>> hs;
-      for (auto& h : resp->headers) hs.emplace_back(h.name, h.value);
-      auto hl = g.put_pairs(hs);
-      auto bl = g.put_bytes(resp->body, 1);
-      if (!hl || !bl) return engine::Trap::host("wasi-outbound-http.request: " + g.last_error());
-      if (!mem.store<uint8_t>(ret, 0) || !mem.store<uint16_t>(ret + 4ull, resp->status) ||
-          !mem.store<uint8_t>(ret + 8ull, 1) || !mem.store<uint32_t>(ret + 12ull, hl->ptr) ||
-          !mem.store<uint32_t>(ret + 16ull, hl->len) || !mem.store<uint8_t>(ret + 20ull, 1) ||
-          !mem.store<uint32_t>(ret + 24ull, bl->ptr) || !mem.store<uint32_t>(ret + 28ull, bl->len))
-        return engine::Trap::host("return area out of bounds");
+      if (auto w = write_http_response(g, ret + 4ull, *resp); !w.ok() || !c.memory().store<uint8_t>(ret, 0))
+        return engine::Trap::host("wasi-outbound-http.request: " + (w.ok() ? std::string("return area out of bounds") : w.error()));
       return std::nullopt;
     });
   }

@@ -5,19 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-__attribute__((export_name("canonical_abi_realloc")))
-void* canonical_abi_realloc(void* ptr, size_t old_size, size_t align, size_t new_size) {
-  (void)old_size;
-  if (new_size == 0) return (void*)align;
-  void* p = realloc(ptr, new_size);
-  if (!p) abort();
-  return p;
-}
-__attribute__((export_name("canonical_abi_free")))
-void canonical_abi_free(void* ptr, size_t size, size_t align) {
-  (void)align;
-  if (size) free(ptr);
-}
+#include "../../../examples/canonical_abi_alloc.h"
 
 // Host imports (Spin 1.x interfaces), old-ABI lowering with a return area as the last argument.
 __attribute__((import_module("key-value"), import_name("open"))) void kv_open(const char*, size_t, void*);
