@@ -9,7 +9,7 @@ up_pid=$SLIGHT_PID up_port=$SLIGHT_PORT
 _slight_extra_pids+=("$up_pid")
 cl=$SLIGHT_TMP/client
 mkdir -p "$cl"
-cp "$SLIGHT_BUILD/tests/slight/slight_client.wasm" "$cl/app.wasm" || fail "client guest not built"
+cp "$SLIGHT_BUILD/tests/slight/slight_cases.wasm" "$cl/app.wasm" || fail "client guest not built"
 cat > "$cl/slightfile.toml" <<'T'
 specversion = "0.2"
 [[capability]]

@@ -1,7 +1,12 @@
-// slight http-client test guest (owner: slight), v0.3 lifecycle. GET /proxy fetches the URL in the
-// configs value SLIGHT_TEST_UPSTREAM with http-client::request (forwarding the request's headers) and
-// answers with the upstream's status and body; an http-client error answers 502 with its text.
+// slight test guest (owner: slight), v0.3 lifecycle:
+//   GET /proxy  fetches the URL in the configs value SLIGHT_TEST_UPSTREAM with http-client::request
+//               (forwarding the request's headers) and answers with the upstream's status and body; an
+//               http-client error answers 502 with its text.
+//   GET /slow   sleeps 1 s (WASI clock), then answers "slow done" (draining on SIGTERM).
+//   GET /spin   loops forever (the per-request deadline must stop it).
+//   GET /trap   hits `unreachable`.
 #include <stdio.h>
+#include <time.h>
 
 #include "../../../examples/slight/slight_abi.h"
 
@@ -27,6 +32,19 @@ SLIGHT_HANDLER("handle-proxy", handle_proxy) {
   return slight_respond(status, 0, 0, has_body ? (const char*)(uintptr_t)ret[6] : "", has_body ? ret[7] : 0);
 }
 
+SLIGHT_HANDLER("handle-slow", handle_slow) {
+  struct timespec ts = {1, 0};
+  nanosleep(&ts, 0);
+  return slight_respond(200, 0, 0, "slow done", 9);
+}
+
+SLIGHT_HANDLER("handle-spin", handle_spin) {
+  volatile uint32_t n = 0;
+  for (;;) ++n;
+}
+
+SLIGHT_HANDLER("handle-trap", handle_trap) { __builtin_trap(); }
+
 int main(void) {
   slight_ret r;
   char address[128] = "127.0.0.1:0";
@@ -36,8 +54,13 @@ int main(void) {
   }
   slight_router_new(&r);
   uint32_t router = slight_handle(&r);
-  slight_router_get(router, "/proxy", 6, "handle_proxy", 12, &r);
-  if (!slight_ok(&r)) return 1;
-  slight_server_serve(address, (uint32_t)strlen(address), slight_handle(&r), &r);
+  static const char* const routes[][2] = {
+      {"/proxy", "handle_proxy"}, {"/slow", "handle_slow"}, {"/spin", "handle_spin"}, {"/trap", "handle_trap"}};
+  for (size_t i = 0; i < sizeof routes / sizeof routes[0]; ++i) {
+    slight_router_get(router, routes[i][0], (uint32_t)strlen(routes[i][0]), routes[i][1], (uint32_t)strlen(routes[i][1]), &r);
+    if (!slight_ok(&r)) return 1;
+    router = slight_handle(&r);
+  }
+  slight_server_serve(address, (uint32_t)strlen(address), router, &r);
   return slight_ok(&r) ? 0 : 1;
 }
