@@ -41,6 +41,24 @@ slight_app() {
   mkdir -p "$2" && cp "$SLIGHT_EXAMPLES/$1/app.wasm" "$SLIGHT_EXAMPLES/$1/slightfile.toml" "$2/"
 }
 
+# slight_cases_app DEST: the test guest (guests/cases.c) with http, http-client and configs.envvars.
+slight_cases_app() {
+  mkdir -p "$1"
+  cp "$SLIGHT_BUILD/tests/slight/slight_cases.wasm" "$1/app.wasm" || fail "test guest not built (slight_cases.wasm)"
+  cat > "$1/slightfile.toml" <<'T'
+specversion = "0.2"
+[[capability]]
+resource = "http"
+name = "api"
+[[capability]]
+resource = "http-client"
+name = "out"
+[[capability]]
+resource = "configs.envvars"
+name = "cfg"
+T
+}
+
 # slight_start DIR [VAR=VALUE...]: start the app in DIR with HELLO_SLIGHT_ADDRESS=127.0.0.1:0 and wait
 # for its "Serving" line; sets SLIGHT_PID and SLIGHT_PORT.
 slight_start() {

@@ -3,20 +3,7 @@
 # being answered; a trapping handler answers 500 and the server keeps serving.
 . "$(dirname "$0")/lib.sh" "$@"
 d=$SLIGHT_TMP/app
-mkdir -p "$d"
-cp "$SLIGHT_BUILD/tests/slight/slight_cases.wasm" "$d/app.wasm" || fail "cases guest not built"
-cat > "$d/slightfile.toml" <<'T'
-specversion = "0.2"
-[[capability]]
-resource = "http"
-name = "api"
-[[capability]]
-resource = "http-client"
-name = "out"
-[[capability]]
-resource = "configs.envvars"
-name = "cfg"
-T
+slight_cases_app "$d"
 slight_start "$d"
 expect_eq "GET /trap" 500 "$(http GET /trap | cut -d' ' -f1)"
 grep -q 'handle-trap' "$SLIGHT_ERR" || fail "the trap was not logged"

@@ -8,20 +8,7 @@ slight_start "$up"
 up_pid=$SLIGHT_PID up_port=$SLIGHT_PORT
 _slight_extra_pids+=("$up_pid")
 cl=$SLIGHT_TMP/client
-mkdir -p "$cl"
-cp "$SLIGHT_BUILD/tests/slight/slight_cases.wasm" "$cl/app.wasm" || fail "client guest not built"
-cat > "$cl/slightfile.toml" <<'T'
-specversion = "0.2"
-[[capability]]
-resource = "http"
-name = "api"
-[[capability]]
-resource = "http-client"
-name = "out"
-[[capability]]
-resource = "configs.envvars"
-name = "cfg"
-T
+slight_cases_app "$cl"
 slight_start "$cl" SLIGHT_TEST_UPSTREAM=http://127.0.0.1:$up_port/hello
 expect_eq "GET /proxy -> upstream /hello" "200 hello" "$(http GET /proxy)"
 slight_stop TERM
