@@ -124,6 +124,24 @@ TEST_F(TtrpcClient, StreamIdsAreOddAndIncreasingAndCloseGivesUnavailable) {
   EXPECT_EQ(st.code, Code::kUnavailable);  // and it stays closed
 }
 
+TEST_F(TtrpcClient, FailedWriteGivesUpTheConnection) {
+  int lfd = listen_unix(path_);
+  ASSERT_GE(lfd, 0);
+  auto c = client();
+  int sfd = ::accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC);
+  ASSERT_GE(sfd, 0);
+  ::shutdown(sfd, SHUT_RD);  // the peer will never read: our sends fail with EPIPE
+  std::string out;
+  Status st = c->call("s", "m", "x", &out);
+  EXPECT_EQ(st.code, Code::kUnavailable);
+  EXPECT_NE(st.message.find("write"), std::string::npos) << st.message;
+  // A half-written frame cannot be followed by another one: the connection stays given up.
+  st = c->call("s", "m", "x", &out);
+  EXPECT_EQ(st.code, Code::kUnavailable);
+  ::close(sfd);
+  ::close(lfd);
+}
+
 TEST_F(TtrpcClient, UndecodableResponseIsInternalForThatCallOnly) {
   RawPeer peer;
   peer.lfd = listen_unix(path_);

@@ -158,6 +158,7 @@ std::unique_ptr<Client> Client::connect(const std::string& address, std::string*
     ::close(fd);
     return nullptr;
   }
+  set_send_timeout(fd);  // a server that stops reading costs the caller UNAVAILABLE, not a hang
   std::unique_ptr<Client> c(new Client());
   c->impl_->fd = fd;
   Impl* impl = c->impl_.get();
@@ -207,9 +208,15 @@ Status Client::call(const std::string& service, const std::string& method, const
     werr = write_frame(im.fd, h, data);
   }
   std::unique_lock<std::mutex> lk(im.mu);
-  if (werr != 0 && !p.done) {
-    im.pending.erase(id);
-    return Status::Error(Code::kUnavailable, std::string("ttrpc: write: ") + std::strerror(werr));
+  if (werr != 0) {
+    // The frame may be half written: nothing more can be framed on this connection. Shutting it down
+    // ends the reader, which fails every pending call; later calls see `closed`.
+    if (!im.closed) im.close_reason = std::string("write: ") + std::strerror(werr);
+    ::shutdown(im.fd, SHUT_RDWR);
+    if (!p.done) {
+      im.pending.erase(id);
+      return Status::Error(Code::kUnavailable, "ttrpc: " + im.close_reason);
+    }
   }
   auto ready = [&] { return p.done; };
   // Beyond ~30 years a deadline is no deadline (and steady_clock::now() + it could overflow).

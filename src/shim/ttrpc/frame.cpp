@@ -2,6 +2,7 @@
 #include "shim/ttrpc/frame.h"
 
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -131,6 +132,11 @@ int write_frame(int fd, const FrameHeader& h, const std::string& data) {
   encode_header(hh, reinterpret_cast<uint8_t*>(buf.data()));
   std::copy(data.begin(), data.end(), buf.begin() + kHeaderSize);
   return write_all(fd, buf.data(), buf.size());
+}
+
+void set_send_timeout(int fd) {
+  timeval tv{kSendTimeoutSeconds, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 }
 
 std::string encode_response(const Status& status, const std::string& payload) {

@@ -56,6 +56,12 @@ int write_frame(int fd, const FrameHeader& h, const std::string& data);
 // Same, from an already built frame (header included).
 int write_all(int fd, const void* data, size_t size);
 
+// Bounds every send() on a connection (SO_SNDTIMEO). A peer that stops reading would otherwise park
+// the writer — and on the server every writer of that connection plus shutdown() — on a full socket
+// buffer forever; after this long the write fails and the connection is given up.
+inline constexpr int kSendTimeoutSeconds = 30;
+void set_send_timeout(int fd);
+
 // Builds a ttrpc.Response frame's data for a status (+ payload when the status is OK).
 std::string encode_response(const Status& status, const std::string& payload);
 

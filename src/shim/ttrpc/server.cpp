@@ -8,7 +8,6 @@
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -68,10 +67,6 @@ void thread_done(Shared& s) {
   --s.live_threads;
   s.cv.notify_all();
 }
-
-// A peer that stops reading would park every writer of its connection (and with them shutdown()) on a
-// full socket buffer; after this long a write gives up and the connection is closed.
-constexpr int kSendTimeoutSeconds = 30;
 
 // Writes one Response frame. A failed write (peer gone, or not reading) ends the connection: both
 // directions are shut so the reader sees the end of the stream and closes, and later writers fail fast.
@@ -364,8 +359,7 @@ int Server::serve(int listen_fd) {
       ::close(fd);
       continue;
     }
-    timeval tv{kSendTimeoutSeconds, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    set_send_timeout(fd);
     auto conn = std::make_shared<Connection>();
     conn->shared = sp;
     conn->fd = fd;
