@@ -195,6 +195,16 @@ bool label_args_ok(const Options& o, std::FILE* err) {
   return true;
 }
 
+// With --host-namespaces the restart and the version check happen in PID 1's namespaces; if they cannot
+// be joined (no hostPID, not privileged) the install would silently skip the restart, so refuse up front.
+bool host_namespaces_ok(const Options& o, std::FILE* err) {
+  if (!o.host_namespaces) return true;
+  ProcessResult r = run_process({"true"}, true, 30);
+  if (r.started) return true;
+  std::fprintf(err, "wasipool node: --host-namespaces: %s\nnothing changed\n", trimmed(r.output).c_str());
+  return false;
+}
+
 bool any_registered(const ConfigAnalysis& a) {
   for (const HandlerEntry& h : a.handlers)
     if (h.kind == HandlerEntry::Kind::kRegistered) return true;
@@ -204,7 +214,7 @@ bool any_registered(const ConfigAnalysis& a) {
 }  // namespace
 
 int install(const Options& o, std::FILE* out, std::FILE* err) {
-  if (!label_args_ok(o, err)) return 1;
+  if (!label_args_ok(o, err) || !host_namespaces_ok(o, err)) return 1;
   std::optional<ContainerdVersion> version = detect_version(o, out);
   const std::string config = real_config_path(o.config);
   const bool config_exists = exists(config);
@@ -311,7 +321,7 @@ int install(const Options& o, std::FILE* out, std::FILE* err) {
 }
 
 int uninstall(const Options& o, std::FILE* out, std::FILE* err) {
-  if (!label_args_ok(o, err)) return 1;
+  if (!label_args_ok(o, err) || !host_namespaces_ok(o, err)) return 1;
   const std::string config = real_config_path(o.config);
   const std::string backup = config + kBackupSuffix;
   const std::string created = config + kCreatedSuffix;

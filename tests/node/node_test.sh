@@ -242,6 +242,21 @@ restart)  # restart logic: no systemd here -> says what to restart; a systemd ho
   ok install --bin-dir "$BIN" --config "$CFG" --systemctl "$T/systemctl"
   [ ! -s "$T/systemctl.log" ] || fail "restarted containerd although nothing changed"
   ;;
+host_namespaces)  # --host-namespaces (the DaemonSet): PID 1's namespaces joinable -> install runs there;
+  # not joinable (this sandbox denies /proc/1/ns) -> refused before any change. Which one applies is
+  # decided by the kernel, read here independently of wasipool.
+  cp "$FIX/containerd-1.6.toml" "$CFG"
+  if readlink /proc/1/ns/mnt >/dev/null 2>&1 && [ "$(readlink /proc/1/ns/mnt)" = "$(readlink /proc/self/ns/mnt)" ]; then
+    ok install --bin-dir "$BIN" --config "$CFG" --no-restart --host-namespaces
+    expect_out "containerd $(containerd --version | awk '{print $3}')"
+    bin_installed
+  else
+    wp install --bin-dir "$BIN" --config "$CFG" --no-restart --host-namespaces >"$T/out" 2>&1 && fail "joined namespaces it cannot"
+    cat "$T/out"; expect_out "--host-namespaces: "; expect_out "nothing changed"
+    cmp "$CFG" "$FIX/containerd-1.6.toml" || fail "config changed"
+    bin_empty
+  fi
+  ;;
 kubectl_absent)  # labels requested but no kubectl: clear error, nothing installed
   cp "$FIX/containerd-1.6.toml" "$CFG"
   wp install --bin-dir "$BIN" --config "$CFG" --no-restart --kubeconfig "$T/kc" --node n1 --kubectl /nonexistent/kubectl >"$T/out" 2>&1 && fail "no error without kubectl"
