@@ -33,12 +33,6 @@ bool write_all(int fd, const std::string& data) {
   return true;
 }
 
-std::string upper_snake(const std::string& name) {
-  std::string o;
-  for (char c : name) o += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return o;
-}
-
 std::string lower(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
@@ -82,59 +76,93 @@ std::vector<std::string> make_argv(const std::string& tmpl, const http::Request&
   return out;
 }
 
-std::vector<std::string> make_env(const ComponentRuntime& c, const http::Request& req, const RouteMatch& m,
-                                  const SpinRequestInfo& info) {
-  std::vector<std::pair<std::string, std::string>> vars;
-  auto set = [&](const std::string& k, const std::string& v) {
-    for (auto& kv : vars)
-      if (kv.first == k) {
-        kv.second = v;
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+  return true;
+}
+
+// "NAME=VALUE" entries in first-set order, a later set of the same name replacing the value in place.
+// Only the first `open_` entries (component environment and HTTP_* headers) can share a name with a
+// later one: the CGI names set after them are distinct by construction. So a set searches that short
+// prefix, not the whole list: building the environment was a sixth of a hello request's instructions.
+class EnvBuilder {
+ public:
+  explicit EnvBuilder(size_t expect) { env_.reserve(expect); }
+  void set(std::string_view name, std::string_view value) {
+    for (size_t i = 0; i < open_; ++i) {
+      std::string& e = env_[i];
+      if (e.size() > name.size() && e[name.size()] == '=' && e.compare(0, name.size(), name) == 0) {
+        e.replace(name.size() + 1, std::string::npos, value);
         return;
       }
-    vars.emplace_back(k, v);
-  };
-  for (const auto& [k, v] : c.component->environment) set(k, v);
-  std::string content_type;
-  std::string host = req.host.empty() ? "localhost" : req.host;
-  std::string server_name = host, server_port = "80";
+    }
+    std::string& e = env_.emplace_back();
+    e.reserve(name.size() + 1 + value.size());
+    e.append(name).append(1, '=').append(value);
+  }
+  // Entries added so far may be named again (component environment, headers).
+  void keep_open() { open_ = env_.size(); }
+  std::vector<std::string> take() { return std::move(env_); }
+
+ private:
+  std::vector<std::string> env_;
+  size_t open_ = 0;
+};
+
+std::vector<std::string> make_env(const ComponentRuntime& c, const http::Request& req, const RouteMatch& m,
+                                  const SpinRequestInfo& info) {
+  EnvBuilder env(c.component->environment.size() + req.headers.size() + 32);
+  for (const auto& [k, v] : c.component->environment) {
+    env.set(k, v);
+    env.keep_open();
+  }
+  std::string_view content_type;
+  std::string name = "HTTP_";
+  for (const auto& h : req.headers) {
+    if (iequals(h.name, "content-type")) content_type = h.value;
+    // Credentials and hop-by-hop headers are not handed to the guest, as in CGI and WAGI.
+    if (iequals(h.name, "authorization") || iequals(h.name, "connection")) continue;
+    name.resize(5);
+    for (char ch : h.name) name += ch == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    env.set(name, h.value);
+    env.keep_open();
+  }
+  std::string_view host = req.host.empty() ? std::string_view("localhost") : std::string_view(req.host);
+  std::string_view server_name = host, server_port = "80";
   if (size_t colon = host.rfind(':'); colon != std::string::npos && host.find(']', colon) == std::string::npos) {
     server_name = host.substr(0, colon);
     server_port = host.substr(colon + 1);
   }
-  for (const auto& h : req.headers) {
-    std::string ln = lower(h.name);
-    if (ln == "content-type") content_type = h.value;
-    // Credentials and hop-by-hop headers are not handed to the guest, as in CGI and WAGI.
-    if (ln == "authorization" || ln == "connection") continue;
-    set("HTTP_" + upper_snake(h.name), h.value);
-  }
-  set("AUTH_TYPE", "");
-  set("CONTENT_LENGTH", std::to_string(req.body.size()));
-  set("CONTENT_TYPE", content_type);
-  set("GATEWAY_INTERFACE", "CGI/1.1");
-  set("QUERY_STRING", req.query);
-  set("REMOTE_ADDR", req.client_ip);
-  set("REMOTE_HOST", req.client_ip);
-  set("REMOTE_USER", "");
-  set("REQUEST_METHOD", req.method);
-  set("SCRIPT_NAME", m.script_name);
-  set("X_RAW_PATH_INFO", m.path_info);
-  set("PATH_INFO", percent_decode(m.path_info));
-  set("PATH_TRANSLATED", percent_decode(m.path_info));
-  set("SERVER_NAME", server_name);
-  set("SERVER_PORT", server_port);
-  set("SERVER_PROTOCOL", req.version == 10 ? "HTTP/1.0" : "HTTP/1.1");
-  set("SERVER_SOFTWARE", "WAGI/1");
+  std::string path_info = percent_decode(m.path_info);
+  char length[24];
+  std::snprintf(length, sizeof length, "%zu", req.body.size());
+  env.set("AUTH_TYPE", "");
+  env.set("CONTENT_LENGTH", length);
+  env.set("CONTENT_TYPE", content_type);
+  env.set("GATEWAY_INTERFACE", "CGI/1.1");
+  env.set("QUERY_STRING", req.query);
+  env.set("REMOTE_ADDR", req.client_ip);
+  env.set("REMOTE_HOST", req.client_ip);
+  env.set("REMOTE_USER", "");
+  env.set("REQUEST_METHOD", req.method);
+  env.set("SCRIPT_NAME", m.script_name);
+  env.set("X_RAW_PATH_INFO", m.path_info);
+  env.set("PATH_INFO", path_info);
+  env.set("PATH_TRANSLATED", path_info);
+  env.set("SERVER_NAME", server_name);
+  env.set("SERVER_PORT", server_port);
+  env.set("SERVER_PROTOCOL", req.version == 10 ? "HTTP/1.0" : "HTTP/1.1");
+  env.set("SERVER_SOFTWARE", "WAGI/1");
   // The Spin default headers, in their WAGI spelling, on top (as Spin does).
-  set("X_FULL_URL", info.full_url);
-  set("X_MATCHED_ROUTE", info.matched_route);
-  set("X_BASE_PATH", info.base_path);
-  set("X_RAW_COMPONENT_ROUTE", info.raw_component_route);
-  set("X_COMPONENT_ROUTE", info.component_route);
-  set("X_CLIENT_ADDR", info.client_addr);
-  std::vector<std::string> env;
-  for (auto& [k, v] : vars) env.push_back(k + "=" + v);
-  return env;
+  env.set("X_FULL_URL", info.full_url);
+  env.set("X_MATCHED_ROUTE", info.matched_route);
+  env.set("X_BASE_PATH", info.base_path);
+  env.set("X_RAW_COMPONENT_ROUTE", info.raw_component_route);
+  env.set("X_COMPONENT_ROUTE", info.component_route);
+  env.set("X_CLIENT_ADDR", info.client_addr);
+  return env.take();
 }
 
 std::string trim(std::string_view s) {
@@ -277,7 +305,9 @@ struct WagiStdin {
   }
   bool fill(const std::string& body) {
     if (fd < 0) fd = ::memfd_create("wagi-stdin", MFD_CLOEXEC);
-    return fd >= 0 && ::ftruncate(fd, 0) == 0 && write_all(fd, body) && ::lseek(fd, 0, SEEK_SET) == 0;
+    // The previous guest left the offset wherever it read or seeked to: rewind before refilling.
+    return fd >= 0 && ::ftruncate(fd, 0) == 0 && ::lseek(fd, 0, SEEK_SET) == 0 && write_all(fd, body) &&
+           ::lseek(fd, 0, SEEK_SET) == 0;
   }
 };
 
