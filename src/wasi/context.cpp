@@ -150,12 +150,16 @@ std::unique_ptr<FdEntry> stdio_entry(int host, bool out) {
   e->host = host;
   e->owned = false;
   struct stat st;
-  e->filetype = ::fstat(host, &st) == 0 ? filetype_of_mode(st.st_mode) : static_cast<uint8_t>(abi::kUnknown);
-  if (e->filetype == abi::kUnknown && ::isatty(host)) e->filetype = abi::kCharacterDevice;
+  bool known = ::fstat(host, &st) == 0;
+  e->filetype = known ? filetype_of_mode(st.st_mode) : static_cast<uint8_t>(abi::kUnknown);
+  // Only a character device (or what fstat cannot name) can be a terminal: files, pipes and sockets
+  // skip the ioctl (an HTTP host builds a context per request).
+  bool tty = (!known || S_ISCHR(st.st_mode) || e->filetype == abi::kUnknown) && ::isatty(host);
+  if (e->filetype == abi::kUnknown && tty) e->filetype = abi::kCharacterDevice;
   e->rights_base = abi::rights::kFile & ~(out ? abi::rights::kFdRead : abi::rights::kFdWrite);
   // A terminal cannot seek: not advertising it is also how wasi-libc's isatty() recognises one.
   // (Pipes and /dev/null keep the rights; a pipe then gets ESPIPE from the kernel, as on POSIX.)
-  if (::isatty(host))
+  if (tty)
     e->rights_base &= ~(abi::rights::kFdSeek | abi::rights::kFdTell);
   e->rights_inheriting = 0;
   return e;
@@ -167,7 +171,9 @@ Result<std::unique_ptr<Context>, std::string> make_context(Config config) {
   auto ctx = std::make_unique<Context>();
   // A guest writing to a closed pipe or socket must get EPIPE as an errno, not have the whole
   // host process killed by SIGPIPE.
-  ::signal(SIGPIPE, SIG_IGN);
+  // (Once per process: it cannot be undone by a guest, and a syscall per context adds up.)
+  static const bool sigpipe_ignored = ::signal(SIGPIPE, SIG_IGN) != SIG_ERR;
+  (void)sigpipe_ignored;
   ctx->args = std::move(config.args);
   ctx->env = std::move(config.env);
   if (const char* m = std::getenv("WASIPOOL_WASI_RESOLVE")) {
