@@ -34,6 +34,8 @@ using Results = std::span<uint64_t>;
 
 // A guest that opens handles in a loop without dropping them is stopped here, not by host memory.
 constexpr size_t kMaxHandles = 65'536;
+// A real app registers tens of routes (n routes cost n(n+1)/2 entries, since each router is a copy).
+constexpr size_t kMaxRouteEntries = 200'000;
 
 FuncType i32s(size_t params, size_t results = 0) {
   FuncType t;
@@ -215,6 +217,8 @@ void add_http_server(Table& t, const ImportEnv& env, const std::string& module) 
       if (route->empty() || (*route)[0] != '/')
         return err(c, ret, style, 0, "route '" + *route + "' must start with '/'");
       if (state().routers.size() >= kMaxHandles) return err(c, ret, style, kRouterUnexpected, "too many open handles");
+      if ((state().route_entries += r->routes.size() + 1) > kMaxRouteEntries)
+        return err(c, ret, style, kRouterUnexpected, "too many routes");
       RouterResource next = *r;
       next.routes.push_back({upper, *route, *handler});
       return write_ok_u32(c, ret, state().routers.insert(std::move(next)));

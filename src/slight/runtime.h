@@ -76,6 +76,9 @@ struct InstanceState {
   HandleTable<ServerResource> servers;
   HandleTable<KeyvalueResource> keyvalues;
   HandleTable<ConfigsResource> configs;
+  // Route entries held by all the routers this instance ever built: each registration copies its
+  // router, so without a bound a guest could make the host copy quadratically many routes.
+  size_t route_entries = 0;
 };
 
 InstanceState* current_instance();
