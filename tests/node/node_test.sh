@@ -89,6 +89,22 @@ v2_commented)  # containerd 1.6 config, comments and unrelated tables
   # containerd 1.6 still runs runc from this config: the edit kept the runc runtime and its options
   grep -q 'SystemdCgroup = true' "$T/dump" || fail "runc options lost"
   ;;
+debian)  # the config Debian 12's containerd package ships: no runtimes table, so runc must be restated
+  round_trip "$FIX/debian-bookworm.toml" "$V2"
+  cp "$FIX/debian-bookworm.toml" "$CFG"; ok install --bin-dir "$BIN" --config "$CFG" --no-restart
+  grep -qF "[$V2.runc]" "$CFG" && grep -qF 'runtime_type = "io.containerd.runc.v2"' "$CFG" || fail "runc not restated"
+  dump_has_runtimes "$CFG"
+  # the installed binary installing itself again: nothing to copy, nothing changed
+  "$BIN/wasipool" node install --bin-dir "$BIN" --config "$CFG" --no-restart >"$T/out" 2>&1 || fail "self-install"
+  expect_out "already installed"
+  ;;
+config_default)  # `containerd config default` (the full default config, runc with options) as the original
+  containerd config default >"$T/default.toml" || fail "containerd config default"
+  round_trip "$T/default.toml" "$V2"
+  cp "$T/default.toml" "$CFG"; ok install --bin-dir "$BIN" --config "$CFG" --no-restart
+  ! grep -q 'restated the built-in runtime' "$T/out" || fail "runc restated although the config defines it"
+  dump_has_runtimes "$CFG"
+  ;;
 v3)  # containerd 2.x config (version = 3): the io.containerd.cri.v1.runtime section
   round_trip "$FIX/containerd-2.0.toml" "$V3"
   ! grep -q 'io.containerd.grpc.v1.cri' "$FIX/containerd-2.0.toml" || fail "fixture"
@@ -256,6 +272,22 @@ host_namespaces)  # --host-namespaces (the DaemonSet): PID 1's namespaces joinab
     cmp "$CFG" "$FIX/containerd-1.6.toml" || fail "config changed"
     bin_empty
   fi
+  ;;
+labels)  # install/uninstall --kubeconfig --node: the exact kubectl argv (a stand-in kubectl records it;
+  # the real one would need an API server, which this machine does not have)
+  printf '#!/bin/sh\necho "$*" >>%s/kubectl.log\necho "node/n1 labeled"\n' "$T" >"$T/kubectl"; chmod +x "$T/kubectl"
+  cp "$FIX/containerd-1.6.toml" "$CFG"
+  ok install --bin-dir "$BIN" --config "$CFG" --no-restart --kubeconfig "$T/kc" --node n1 --kubectl "$T/kubectl"
+  expect_out "node/n1 labeled"
+  L="kubernetes.azure.com/wasmtime-spin-v1=true kubernetes.azure.com/wasmtime-slight-v1=true wasipool.io/runtime-spin-v1=true wasipool.io/runtime-slight-v1=true wasipool.io/runtime-wasm-v1=true wasipool.io/pool=true"
+  echo "--kubeconfig $T/kc label node n1 --overwrite $L" | cmp - "$T/kubectl.log" || fail "kubectl argv: $(cat "$T/kubectl.log")"
+  : >"$T/kubectl.log"
+  ok uninstall --bin-dir "$BIN" --config "$CFG" --no-restart --kubeconfig "$T/kc" --node n1 --kubectl "$T/kubectl"
+  # uninstall removes the runtime labels, keeps the pool label (pool membership is the operator's)
+  echo "--kubeconfig $T/kc label node n1 --overwrite kubernetes.azure.com/wasmtime-spin-v1- kubernetes.azure.com/wasmtime-slight-v1- wasipool.io/runtime-spin-v1- wasipool.io/runtime-slight-v1- wasipool.io/runtime-wasm-v1-" | cmp - "$T/kubectl.log" || fail "kubectl argv: $(cat "$T/kubectl.log")"
+  # `wasipool node label` without a kubeconfig prints the labels (what deploy_yaml cross-checks)
+  wp label >"$T/out" 2>&1; [ $? = 2 ] || fail "label without kubeconfig must exit 2"
+  [ "$(grep -c '=true$' "$T/out")" = 6 ] || fail "label list"
   ;;
 kubectl_absent)  # labels requested but no kubectl: clear error, nothing installed
   cp "$FIX/containerd-1.6.toml" "$CFG"
