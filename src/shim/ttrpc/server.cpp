@@ -45,7 +45,7 @@ struct Connection {
 };
 
 struct Shared {
-  std::mutex mu;
+  std::mutex mu;  // guards every field below except wake_fd (set once in the constructor)
   std::condition_variable cv;
   std::unordered_map<std::string, std::unordered_map<std::string, HandlerPtr>> registry;
   bool require_same_user = true;
