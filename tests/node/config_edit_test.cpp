@@ -58,6 +58,7 @@ bool check_edit(const std::string& text) {
   // (3) all registered; (4) idempotent
   auto after = analyse_config(edit->text, "config.toml", 2, &error);
   EXPECT_TRUE(after && after->all_registered()) << error << "\n" << edit->text;
+  EXPECT_TRUE(!after || after->default_runtime != "runc" || after->default_runtime_defined) << edit->text;
   return true;
 }
 
