@@ -24,16 +24,17 @@ ctd_fail() { echo "e2e: FAIL: $*" >&2; exit 1; }
 # ctr against the private daemon. `run` and `task start/exec` get --fifo-dir under CTD_DIR so that ctr's
 # stdio FIFOs are not created in the machine's /run/containerd/fifo.
 ctr_() {
-  local sub=$1
+  # Every call is bounded (CTR_TIMEOUT, default 60 s): a hung shim fails the test instead of hanging it.
+  local sub=$1 ctr="timeout ${CTR_TIMEOUT:-60} ctr"
   case "$sub" in
-    run) shift; ctr --address "$CTD_SOCK" --namespace "$CTD_NS" run --fifo-dir "$CTD_DIR/fifo" "$@" ;;
+    run) shift; $ctr --address "$CTD_SOCK" --namespace "$CTD_NS" run --fifo-dir "$CTD_DIR/fifo" "$@" ;;
     task|t|tasks)
       case "$2" in
         start|exec) local a=$2; shift 2
-          ctr --address "$CTD_SOCK" --namespace "$CTD_NS" task "$a" --fifo-dir "$CTD_DIR/fifo" "$@" ;;
-        *) ctr --address "$CTD_SOCK" --namespace "$CTD_NS" "$@" ;;
+          $ctr --address "$CTD_SOCK" --namespace "$CTD_NS" task "$a" --fifo-dir "$CTD_DIR/fifo" "$@" ;;
+        *) $ctr --address "$CTD_SOCK" --namespace "$CTD_NS" "$@" ;;
       esac ;;
-    *) ctr --address "$CTD_SOCK" --namespace "$CTD_NS" "$@" ;;
+    *) $ctr --address "$CTD_SOCK" --namespace "$CTD_NS" "$@" ;;
   esac
 }
 
@@ -103,7 +104,10 @@ ctd_start() {
   mkdir -p "$CTD_DIR/fifo"
   export CTD_DIR CTD_SOCK CTD_LOG CTD_NS CTD_BUILD
   trap _ctd_exit_trap EXIT
-  trap 'exit 130' INT TERM
+  # Turn signals into a normal exit so the EXIT trap still tears down (a closed stdout pipe, e.g.
+  # `| head`, would otherwise kill bash with SIGPIPE and leave containerd running).
+  trap 'exit 130' INT TERM HUP
+  trap 'exit 141' PIPE
   _ctd_write_config
   _ctd_launch
   _ctd_watch_events
@@ -221,7 +225,7 @@ _ctd_exit_trap() {
   local rc=$?
   if [ "$rc" != 0 ] && [ -n "${CTD_LOG:-}" ] && [ -f "$CTD_LOG" ]; then
     echo "--- last containerd log lines ($CTD_LOG) ---" >&2
-    grep -vE 'level=(debug|info) msg="(loading plugin|skip loading plugin)' "$CTD_LOG" | tail -25 >&2
+    grep -vE 'level=debug|msg="(loading plugin|skip loading plugin)' "$CTD_LOG" | tail -15 >&2
   fi
   ctd_cleanup || rc=1
   exit "$rc"

@@ -53,3 +53,19 @@ e2e_wait_status() {
   done
   return 1
 }
+
+# e2e_exit_status ID: the exit status containerd published in ID's /tasks/exit event (recorded by the
+# harness's `ctr events`; exit_status is omitted from the JSON when 0). `ctr task delete` cannot tell us:
+# in 1.6 it only logs a warning for a non-zero status and exits 0. Fails if no exit event arrives in 5 s.
+e2e_exit_status() {
+  local i line
+  for i in $(seq 1 50); do
+    line=$(grep -E " /tasks/exit .*\"container_id\":\"$1\"" "$CTD_DIR/events.log" | tail -1)
+    if [ -n "$line" ]; then
+      printf '%s' "$line" | grep -oE '"exit_status":[0-9]+' | cut -d: -f2 | grep . || echo 0
+      return 0
+    fi
+    sleep 0.1
+  done
+  ctd_fail "no /tasks/exit event for $1"
+}

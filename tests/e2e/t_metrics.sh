@@ -20,7 +20,7 @@ echo "$m"
 [ "${cpu:-0}" -gt 0 ] 2>/dev/null || ctd_fail "cpu usage '$cpu' not above 0"
 ctr_ task kill -s SIGKILL m1
 e2e_wait_status m1 STOPPED 100 || ctd_fail "m1 not STOPPED after SIGKILL"
-ctr_ task delete m1
-e2e_expect_eq "exit status after SIGKILL" 137 "$?"
+ctr_ task delete m1 || ctd_fail "ctr task delete m1"
+e2e_expect_eq "exit status after SIGKILL (/tasks/exit event)" 137 "$(e2e_exit_status m1)"
 ctr_ container rm m1
 echo "e2e.metrics: OK"

@@ -15,7 +15,7 @@ body=$(e2e_wait_http "http://127.0.0.1:$port/hello" 50) || ctd_fail "no HTTP ans
 e2e_expect_eq "GET /hello after restart" hello "$(printf '%s' "$body" | tr -d '\r\n')"
 ctr_ task kill r1 || ctd_fail "kill after restart"
 e2e_wait_status r1 STOPPED 100 || ctd_fail "r1 not STOPPED after SIGTERM: $(ctr_ task ls)"
-ctr_ task delete r1
-e2e_expect_eq "exit status after SIGTERM" 0 "$?"
+ctr_ task delete r1 || ctd_fail "ctr task delete r1"
+e2e_expect_eq "exit status after SIGTERM (/tasks/exit event)" 0 "$(e2e_exit_status r1)"
 ctr_ container rm r1 || ctd_fail "container rm r1"
 echo "e2e.restart: OK"

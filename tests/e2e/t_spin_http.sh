@@ -15,9 +15,8 @@ body=$(e2e_wait_http "http://127.0.0.1:$port/hello" 100) || ctd_fail "no HTTP an
 e2e_expect_eq "GET /hello" hello "$(printf '%s' "$body" | tr -d '\r\n')"
 ctr_ task kill s1 || ctd_fail "ctr task kill (SIGTERM)"
 e2e_wait_status s1 STOPPED 100 || ctd_fail "spin task not STOPPED 10 s after SIGTERM: $(ctr_ task ls)"
-ctr_ task delete s1
-rc=$?
-e2e_expect_eq "exit status after SIGTERM (ctr task delete)" 0 "$rc"
+ctr_ task delete s1 || ctd_fail "ctr task delete s1"
+e2e_expect_eq "exit status after SIGTERM (/tasks/exit event)" 0 "$(e2e_exit_status s1)"
 ctr_ container rm s1 || ctd_fail "ctr container rm s1"
 [ -z "$(ctr_ task ls -q)" ] || ctd_fail "tasks left: $(ctr_ task ls)"
 echo "e2e.spin_http: OK"

@@ -2,12 +2,12 @@
 // task for `ctr task metrics` to look at.
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
 
 int main(void) {
-  char* p = malloc(8 << 20);
-  memset(p, 7, 8 << 20);
+  // Touch every page through a volatile pointer so the compiler cannot elide the writes.
+  volatile char* p = malloc(8 << 20);
+  for (int i = 0; i < (8 << 20); i += 4096) p[i] = 7;
   volatile unsigned x = 0;
   for (unsigned i = 0; i < 20000000u; ++i) x += i;
   printf("ready\n");
