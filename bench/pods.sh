@@ -58,8 +58,8 @@ seq_runs io.containerd.wasm.v1 pods-wasm:1 warm-w 3 || ctd_fail "warm-up (wasm)"
 seq_runs io.containerd.runc.v2 pods-native:1 warm-n 3 || ctd_fail "warm-up (runc)"
 tw=0; tn=0
 for r in $(seq 1 "$rounds"); do
-  s=$(batch io.containerd.wasm.v1 pods-wasm:1 w$r); tw=$(echo "$tw $s" | awk '{ print $1 + $2 }')
-  s=$(batch io.containerd.runc.v2 pods-native:1 n$r); tn=$(echo "$tn $s" | awk '{ print $1 + $2 }')
+  s=$(batch io.containerd.wasm.v1 pods-wasm:1 bw$r); tw=$(echo "$tw $s" | awk '{ print $1 + $2 }')
+  s=$(batch io.containerd.runc.v2 pods-native:1 bn$r); tn=$(echo "$tn $s" | awk '{ print $1 + $2 }')
 done
 total=$(( (n / par) * par * rounds ))
 echo "pods: $total ctr run --rm each, parallel $par"
@@ -67,6 +67,30 @@ awk -v t="$total" -v w="$tw" -v r="$tn" 'BEGIN {
   printf "  wasipool (io.containerd.wasm.v1, hello.wasm): %6.1f pods/s  (%.1f ms/pod)\n", t / w, 1000 * w / t
   printf "  runc     (io.containerd.runc.v2, hello -static): %6.1f pods/s  (%.1f ms/pod)\n", t / r, 1000 * r / t
   printf "  ratio wasipool/runc: %.2fx\n", r / w }'
+
+# Where a pod's time goes, from containerd's own event timestamps (median ms over the measured runs):
+# create = snapshot + shim start + Create, start = Start RPC, run = the workload, delete = Delete, rm = the
+# rest (shim shutdown, snapshot and container removal). ctr's own start-up and image lookup come before.
+phases() {  # phases ID-PREFIX
+  awk -v pre="$1" '
+    { split($2, t, ":"); ts = t[1] * 3600 + t[2] * 60 + t[3]
+      if (!match($0, /"(container_id|id)":"[^"]+"/)) next
+      id = substr($0, RSTART, RLENGTH); sub(/^"[a-z_]+":"/, "", id); sub(/"$/, "", id)
+      if (index(id, pre) != 1) next
+      if (!((id SUBSEP $6) in seen)) seen[id SUBSEP $6] = ts
+      ids[id] = 1 }
+    function med(a, n,   i, j, x) { for (i = 2; i <= n; i++) { x = a[i]; for (j = i - 1; j > 0 && a[j] > x; j--) a[j + 1] = a[j]; a[j + 1] = x }
+                                    return n ? a[int((n + 1) / 2)] : 0 }
+    END { split("/containers/create /tasks/create /tasks/start /tasks/exit /tasks/delete /containers/delete", ph, " ")
+          split("create start run delete rm", nm, " ")
+          for (k = 1; k <= 5; k++) { n = 0; delete v
+            for (id in ids) if ((id SUBSEP ph[k]) in seen && (id SUBSEP ph[k + 1]) in seen)
+              v[++n] = 1000 * (seen[id SUBSEP ph[k + 1]] - seen[id SUBSEP ph[k]])
+            printf "%s %.1f  ", nm[k], med(v, n) }
+          printf "(ms, median)\n" }' "$CTD_DIR/events.log"
+}
+echo "  phases wasipool: $(phases bw)"
+echo "  phases runc:     $(phases bn)"
 
 # Idle spin pods.
 ports=()
