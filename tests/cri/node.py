@@ -283,12 +283,13 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
         if subprocess.run(["ip", "link", "show", self.bridge], capture_output=True).returncode == 0:
             # The bridge is never removed by CNI DEL (the plugin leaves it for other pods): expected.
             subprocess.run(["ip", "link", "del", self.bridge], capture_output=True)
+        left_cgroups = {}
         for path in self._our_cgroups():
             for root, dirs, _ in sorted(os.walk(path, topdown=False), key=lambda t: -len(t[0])):
                 # <parent>/burstable/pod<uid> are kubelet's to remove (we play kubelet); anything
                 # deeper is a container cgroup the runtime (runc or a shim) should have removed.
                 if root[len(path):].count("/") > 2:
-                    forced.append("container cgroup " + root)
+                    left_cgroups.setdefault(root[len(path):], []).append(path.split("/")[-2])
                 try:
                     os.rmdir(root)
                 except OSError as e:
@@ -298,6 +299,8 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
                 if path == "/var/run/netns":
                     subprocess.run(["umount", path], capture_output=True)  # iproute2 may bind it
                 os.rmdir(path)
+        forced += ["container cgroup %s%s (%s)" % (self.cgroup_parent, rel, ",".join(ctrls))
+                   for rel, ctrls in sorted(left_cgroups.items())]
         if self.ip_forward_saved:
             with open("/proc/sys/net/ipv4/ip_forward", "w") as f:
                 f.write(self.ip_forward_saved)

@@ -15,7 +15,8 @@ import ocipack
 APPS = {
     # handler -> (files: image path -> build-dir path), image name
     "spin": ({"spin.toml": "examples/spin.toml", "hello_wagi.wasm": "examples/hello_wagi.wasm"}, "spin-hello"),
-    "slight": ({"slightfile.toml": "examples/slight/slightfile.toml", "app.wasm": "examples/slight/app.wasm"},
+    "slight": ({"slightfile.toml": "examples/slight/hello_slight/slightfile.toml",
+                "app.wasm": "examples/slight/hello_slight/app.wasm"},
                "slight-hello"),
 }
 
