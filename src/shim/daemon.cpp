@@ -8,6 +8,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <google/protobuf/stubs/logging.h>
+
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
@@ -280,6 +282,9 @@ int run_daemon(Flavour flavour, const ShimFlags& flags) {
   // containerd may go away (restart) while we write to the log FIFO or a client socket: a write error is
   // handled where it happens, it must not kill the shim and every container with it.
   signal(SIGPIPE, SIG_IGN);
+  // libprotobuf logs parse complaints to stderr (our log FIFO): a peer must not be able to flood
+  // containerd's log through us. Bad payloads are answered with an error status instead.
+  google::protobuf::SetLogHandler(nullptr);
   set_log_debug(flags.debug);
   std::string ns = resolved_namespace(flags);
   std::string addr = resolved_address(flags);
