@@ -141,6 +141,11 @@ int build_main(int argc, char** argv) {
   auto platforms = oci::parse_platforms(platform);
   if (!platforms) return usage_error(platforms.error());
   spec.platforms = *platforms;
+  bool has_linux = false;
+  for (const auto& p : spec.platforms) has_linux |= p.os == "linux";
+  if (spec.platforms.size() > 1 && !has_linux)
+    std::fputs("wasipool image: warning: containerd 1.6 rejects an image index without a linux/<arch> entry "
+               "(\"no match for platform in manifest\"); add linux/amd64 or build a single platform\n", stderr);
   spec.entrypoint = have_entrypoint ? entrypoint : default_entrypoint(dir);
   spec.env = env;
 
