@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <ctime>
@@ -42,6 +44,7 @@ struct Process {
   std::unique_ptr<SpawnedProcess> gate;  // wasm init until Start
   std::string process_file;              // runc exec: the OCI Process JSON
   bool exit_delivered = false;           // listener called (or queued) once
+  bool starting = false;                 // a Start is in progress (the lock is dropped around runc)
 };
 
 ExitInfo now_exit(uint32_t status) {
@@ -191,39 +194,50 @@ class ContainerImpl final : public Container {
     std::unique_lock<std::mutex> lock(core_->mu);
     auto it = core_->procs.find(exec_id);
     if (it == core_->procs.end()) return not_found(exec_id);
-    Process& p = it->second;
-    if (p.status != ProcessStatus::kCreated)
+    Process& p = it->second;  // map nodes are stable; delete_exec refuses while `starting`
+    if (p.status != ProcessStatus::kCreated || p.starting)
       return Status::Error(Code::kFailedPrecondition, "process " + label(exec_id) + " was already started");
-    if (exec_id.empty()) {
-      if (core_->kind == WorkloadKind::kRunc) {
-        std::string e = core_->runc->start(core_->id);
-        if (!e.empty()) return internal(e);
-      } else {
-        std::string e = p.gate ? p.gate->release() : "the process is gone";
-        p.gate.reset();
-        if (!e.empty()) return internal("start " + core_->id + ": " + e);
+    p.starting = true;
+    std::string e;
+    if (exec_id.empty() && core_->kind != WorkloadKind::kRunc) {
+      e = p.gate ? p.gate->release() : "the process is gone";
+      p.gate.reset();
+      if (!e.empty()) e = "start " + core_->id + ": " + e;
+    } else if (exec_id.empty()) {
+      // runc's own exit is reaped by the reaper thread, which also takes this lock when the container
+      // exits (possibly before `runc start` returns): never hold it across a runc call.
+      lock.unlock();
+      e = core_->runc->start(core_->id);
+      lock.lock();
+    } else {
+      // runc exec --detach: runc starts the process and exits; it is re-parented to us (subreaper).
+      std::string pid_file = core_->bundle + "/exec-" + exec_id + ".pid";
+      int in = p.stdio->child_fd(0), out = p.stdio->child_fd(1), err = p.stdio->child_fd(2);
+      lock.unlock();
+      e = core_->runc->exec(core_->id, p.process_file, pid_file, in, out, err);
+      lock.lock();
+      p.stdio->close_child_copies();
+      if (e.empty()) {
+        p.pid = read_pid_file(pid_file);
+        if (p.pid <= 0) e = "runc exec " + exec_id + ": no pid in " + pid_file;
       }
-      if (p.status == ProcessStatus::kCreated) p.status = ProcessStatus::kRunning;
-      *pid = static_cast<uint32_t>(p.pid);
-      return Status::Ok();
+      ::unlink(pid_file.c_str());
     }
-    // runc exec --detach: runc starts the process and exits; it is re-parented to us (subreaper).
-    std::string pid_file = core_->bundle + "/exec-" + exec_id + ".pid";
-    std::string e = core_->runc->exec(core_->id, p.process_file, pid_file, p.stdio->child_fd(0),
-                                      p.stdio->child_fd(1), p.stdio->child_fd(2));
-    p.stdio->close_child_copies();
+    p.starting = false;
     if (!e.empty()) return internal(e);
-    p.pid = read_pid_file(pid_file);
-    ::unlink(pid_file.c_str());
-    if (p.pid <= 0) return internal("runc exec " + exec_id + ": no pid in " + pid_file);
-    p.status = ProcessStatus::kRunning;
+    if (p.status == ProcessStatus::kCreated) p.status = ProcessStatus::kRunning;
     *pid = static_cast<uint32_t>(p.pid);
-    watch_process(core_, exec_id, p.pid);
+    if (!exec_id.empty()) {
+      // An exit that already happened is delivered inside watch() on this thread: unlock first.
+      pid_t watched = p.pid;
+      lock.unlock();
+      watch_process(core_, exec_id, watched);
+    }
     return Status::Ok();
   }
 
   Status kill(const std::string& exec_id, uint32_t signal, bool all) override {
-    std::lock_guard<std::mutex> lock(core_->mu);
+    std::unique_lock<std::mutex> lock(core_->mu);
     auto it = core_->procs.find(exec_id);
     if (it == core_->procs.end()) return not_found(exec_id);
     Process& p = it->second;
@@ -232,6 +246,7 @@ class ContainerImpl final : public Container {
     int sig = static_cast<int>(signal);
     if (sig <= 0 || sig >= NSIG) return invalid("kill: invalid signal " + std::to_string(signal));
     if (exec_id.empty() && core_->kind == WorkloadKind::kRunc) {
+      lock.unlock();  // see start(): no lock across a runc call
       std::string e = core_->runc->kill(core_->id, sig, all);
       if (!e.empty()) {
         if (e.find("not running") != std::string::npos || e.find("process already finished") != std::string::npos)
@@ -276,7 +291,7 @@ class ContainerImpl final : public Container {
     std::lock_guard<std::mutex> lock(core_->mu);
     auto it = core_->procs.find(exec_id);
     if (it == core_->procs.end()) return not_found(exec_id);
-    if (it->second.status == ProcessStatus::kRunning)
+    if (it->second.status == ProcessStatus::kRunning || it->second.starting)
       return Status::Error(Code::kFailedPrecondition, "exec " + exec_id + " is still running");
     *exit = it->second.exit;
     if (!it->second.process_file.empty()) ::unlink(it->second.process_file.c_str());
