@@ -19,4 +19,17 @@ ctr_ task delete s1 || ctd_fail "ctr task delete s1"
 e2e_expect_eq "exit status after SIGTERM (/tasks/exit event)" 0 "$(e2e_exit_status s1)"
 ctr_ container rm s1 || ctd_fail "ctr container rm s1"
 [ -z "$(ctr_ task ls -q)" ] || ctd_fail "tasks left: $(ctr_ task ls)"
+
+# The seed's literal form: `ctr run --rm` in the foreground (ctr waits on the server); a SIGTERM through
+# `ctr task kill` ends it with status 0 and --rm removes task and container.
+port=$(ctd_free_port)
+ctr_ run --rm --net-host --runtime io.containerd.spin.v1 --env SPIN_HTTP_LISTEN_ADDR=127.0.0.1:$port \
+  e2e-spin:1 s2 > "$E2E_WORK/s2.out" 2>&1 &
+ctr_pid=$!
+body=$(e2e_wait_http "http://127.0.0.1:$port/hello" 100) || ctd_fail "foreground run: no HTTP answer"
+e2e_expect_eq "GET /hello (ctr run --rm)" hello "$(printf '%s' "$body" | tr -d '\r\n')"
+ctr_ task kill s2 || ctd_fail "ctr task kill s2"
+wait "$ctr_pid"
+e2e_expect_eq "ctr run --rm exit status after SIGTERM" 0 "$?"
+[ -z "$(ctr_ container ls -q)" ] || ctd_fail "--rm left containers: $(ctr_ container ls -q)"
 echo "e2e.spin_http: OK"
