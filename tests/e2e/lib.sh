@@ -69,3 +69,9 @@ e2e_exit_status() {
   done
   ctd_fail "no /tasks/exit event for $1"
 }
+
+# e2e_app GUEST: $E2E_WORK/app holding the built guest GUEST.wasm (this folder's build dir).
+e2e_app() {
+  [ -f "$E2E_GUESTS/$1.wasm" ] || ctd_fail "guest $E2E_GUESTS/$1.wasm not built (build target guest_$1)"
+  mkdir -p "$E2E_WORK/app" && cp "$E2E_GUESTS/$1.wasm" "$E2E_WORK/app/"
+}

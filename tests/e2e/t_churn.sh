@@ -3,7 +3,7 @@
 . "$(dirname "$0")/lib.sh" "$@"
 n=${E2E_CHURN_N:-100}
 e2e_start
-mkdir -p "$E2E_WORK/app" && cp "$E2E_GUESTS/e2e_echo_exit.wasm" "$E2E_WORK/app/"
+e2e_app e2e_echo_exit
 e2e_image e2e-churn:1 "$E2E_WORK/app"
 before=$(ctd_leak_counts)
 for i in $(seq 1 "$n"); do

@@ -3,7 +3,7 @@
 # the image format checked independently of our shims.
 . "$(dirname "$0")/lib.sh" "$@"
 e2e_start
-mkdir -p "$E2E_WORK/app" && cp "$E2E_GUESTS/e2e_echo_exit.wasm" "$E2E_WORK/app/"
+e2e_app e2e_echo_exit
 e2e_image example.com/e2e/wasm:v1 "$E2E_WORK/app"
 e2e_image e2e-both:v2 "$E2E_WORK/app" --platform both
 e2e_busybox_dir "$E2E_WORK/bb"

@@ -3,7 +3,7 @@
 # fd 4 and a ready pipe on fd 5, env CONTAINER_ID / CONTAINER_NAMESPACE.
 . "$(dirname "$0")/lib.sh" "$@"
 e2e_start
-mkdir -p "$E2E_WORK/app" && cp "$E2E_GUESTS/e2e_echo_exit.wasm" "$E2E_WORK/app/"
+e2e_app e2e_echo_exit
 e2e_image e2e-log:1 "$E2E_WORK/app"
 ctr_ run --rm --runtime io.containerd.wasm.v1 --log-uri "file://$E2E_WORK/file.log" e2e-log:1 f1 \
   /e2e_echo_exit.wasm to-file > /dev/null 2>&1

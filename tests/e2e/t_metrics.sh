@@ -2,7 +2,7 @@
 # touched) and CPU usage (> 0) — what `kubectl top` reads through CRI.
 . "$(dirname "$0")/lib.sh" "$@"
 e2e_start
-mkdir -p "$E2E_WORK/app" && cp "$E2E_GUESTS/e2e_idle.wasm" "$E2E_WORK/app/"
+e2e_app e2e_idle
 e2e_image e2e-idle:1 "$E2E_WORK/app"
 ctr_ run -d --runtime io.containerd.wasm.v1 e2e-idle:1 m1 || ctd_fail "ctr run -d"
 e2e_wait_status m1 RUNNING 100 || ctd_fail "m1 not RUNNING: $(ctr_ task ls)"

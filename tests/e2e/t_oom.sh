@@ -2,7 +2,7 @@
 # linux.resources.memory.limit) is OOM-killed: ctr run exits 137 and containerd sees a /tasks/oom event.
 . "$(dirname "$0")/lib.sh" "$@"
 e2e_start
-mkdir -p "$E2E_WORK/app" && cp "$E2E_GUESTS/e2e_eat_memory.wasm" "$E2E_WORK/app/"
+e2e_app e2e_eat_memory
 e2e_image e2e-oom:1 "$E2E_WORK/app"
 out=$(ctr_ run --rm --runtime io.containerd.wasm.v1 --memory-limit $((48 << 20)) e2e-oom:1 o1 2>&1)
 rc=$?

@@ -2,7 +2,7 @@
 # stderr, passes process.args and env, and exits with the guest's exit code (3).
 . "$(dirname "$0")/lib.sh" "$@"
 e2e_start
-mkdir -p "$E2E_WORK/app" && cp "$E2E_GUESTS/e2e_echo_exit.wasm" "$E2E_WORK/app/"
+e2e_app e2e_echo_exit
 e2e_image e2e-wasm:1 "$E2E_WORK/app"
 out=$(ctr_ run --rm --runtime io.containerd.wasm.v1 --env E2E_VALUE=from-ctr e2e-wasm:1 w1 \
       /e2e_echo_exit.wasm first "second arg" 2> "$E2E_WORK/stderr")
