@@ -7,7 +7,9 @@ JOBS ?= $(shell nproc)
 # The fuzz build is a separate clang build dir (libFuzzer + ASan/UBSan); seeds come from $(BUILD).
 FUZZ_BUILD ?= $(BUILD)-fuzz
 FUZZ_SECONDS ?= 600
+FUZZ_TARGET ?= fuzz_load
 FUZZ_SMOKE_SECONDS ?= 60
+FUZZ_TTRPC_SMOKE_SECONDS ?= 20
 
 # Debian packages and why (see README "Dependencies").
 PACKAGES := build-essential cmake ninja-build clang lld-14 libclang-rt-14-dev \
@@ -39,6 +41,7 @@ build: deps $(BUILD)/build.ninja
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	FUZZ_SEED=1 FUZZ_JOBS=$(JOBS) fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SMOKE_SECONDS) $(BUILD)
+	FUZZ_SEED=1 FUZZ_JOBS=$(JOBS) FUZZ_TARGET=fuzz_ttrpc fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_TTRPC_SMOKE_SECONDS) $(BUILD)
 
 # Serves the example Spin app (examples/hello/spin.toml) until Ctrl-C: curl 127.0.0.1:3000/hello
 demo: build
@@ -49,9 +52,10 @@ bench: build
 	bench/startup.sh $(BUILD)
 	bench/serve.sh $(BUILD)
 
-# `make fuzz FUZZ_SECONDS=1800`; FUZZ_CALL=1 also runs exported functions (see fuzz/fuzz_load.cpp).
+# `make fuzz FUZZ_SECONDS=1800`; FUZZ_CALL=1 also runs exported functions (see fuzz/fuzz_load.cpp);
+# FUZZ_TARGET=fuzz_ttrpc|fuzz_slightfile picks another target (fuzz/run.sh).
 fuzz: build
-	FUZZ_JOBS=$(JOBS) FUZZ_CALL=$(FUZZ_CALL) fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(BUILD)
+	FUZZ_JOBS=$(JOBS) FUZZ_CALL=$(FUZZ_CALL) FUZZ_TARGET=$(FUZZ_TARGET) fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(FUZZ_BUILD)
