@@ -4,6 +4,7 @@
 // keep-alive connections.
 #include "server.h"
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -422,6 +423,8 @@ void Server::run() {
   s.accept();
   unsigned n = s.opts.threads ? s.opts.threads : std::max(1u, std::thread::hardware_concurrency());
   s.primaries = n;
+  // The monitor waits stall_after between looks: zero would make it spin.
+  s.opts.stall_after = std::max(s.opts.stall_after, std::chrono::milliseconds(1));
   s.in_handler = std::make_unique<std::atomic<uint64_t>[]>(n);
   s.monitor = std::thread([&s] { s.watch_stalls(); });
   std::vector<std::thread> threads;
