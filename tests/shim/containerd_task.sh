@@ -3,7 +3,7 @@
 # `ctr run --rootfs DIR` with a module built by the project. Checks stdout, the exit code, the event order
 # (create, start, exit, delete with bare type names), and the RPCs a running task sees from ctr: task ls
 # (State), ps (Pids), pause (UNIMPLEMENTED -> "not implemented"), kill (SIGKILL -> 137), kill after exit
-# (NOT_FOUND), rm. The harness (tests/e2e/containerd_env.sh, via lib.sh) fails on any leaked process,
+# (NOT_FOUND), rm; Exec into a runc-run container and its refusal for a wasm task. The harness (tests/e2e/containerd_env.sh, via lib.sh) fails on any leaked process,
 # mount, cgroup or socket. Usage: containerd_task.sh BUILD_DIR GUEST_DIR
 . "$(dirname "$0")/../e2e/lib.sh" "$@"
 e2e_start
@@ -38,4 +38,26 @@ msg=$(ctr_ task kill -s SIGKILL r2 2>&1) && ctd_fail "kill after exit succeeded"
 e2e_expect_contains "kill after exit" "not found" "$msg"
 ctr_ task rm r2 > /dev/null || ctd_fail "task rm"
 ctr_ container rm r2 || ctd_fail "container rm"
+
+# 3. Exec: into a runc-run container (busybox, ELF entrypoint) it works — exec-added/exec-started, Wait and
+#    the exit code of the exec id; into a wasm task it is refused with a clear message.
+e2e_busybox_dir "$E2E_WORK/bb"
+ctr_ run -d --runtime io.containerd.wasm.v1 --rootfs "$E2E_WORK/bb" r3 /bin/sh -c 'sleep 600' > /dev/null || ctd_fail "ctr run -d busybox"
+e2e_wait_status r3 RUNNING 100 || ctd_fail "r3 never RUNNING: $(ctr_ task ls)"
+out=$(ctr_ task exec --exec-id e1 r3 /bin/sh -c 'echo exec-out; exit 4')
+rc=$?
+e2e_expect_eq "exec exit code" 4 "$rc"
+e2e_expect_eq "exec stdout" "exec-out" "$(printf '%s' "$out" | tr -d '\r')"
+grep -q '/tasks/exec-added .*"exec_id":"e1"' "$CTD_DIR/events.log" || ctd_fail "no /tasks/exec-added for e1"
+grep -q '/tasks/exec-started .*"exec_id":"e1"' "$CTD_DIR/events.log" || ctd_fail "no /tasks/exec-started for e1"
+ctr_ run -d --runtime io.containerd.wasm.v1 --rootfs "$R" r4 /sleep.wasm > /dev/null || ctd_fail "ctr run -d r4"
+e2e_wait_status r4 RUNNING 100 || ctd_fail "r4 never RUNNING"
+msg=$(ctr_ task exec --exec-id e2 r4 /sleep.wasm 2>&1) && ctd_fail "exec into a wasm task succeeded"
+e2e_expect_contains "wasm exec error" "not supported" "$msg"
+for t in r3 r4; do
+  ctr_ task kill -s SIGKILL $t || ctd_fail "kill $t"
+  e2e_wait_status $t STOPPED 100 || ctd_fail "$t not STOPPED"
+  ctr_ task rm $t > /dev/null || ctd_fail "task rm $t"
+  ctr_ container rm $t || ctd_fail "container rm $t"
+done
 echo "shim.containerd.task: OK"
