@@ -33,6 +33,7 @@ struct TaskService::Task {
   std::mutex mu;
   std::set<std::string> start_published;  // exec ids ("" = init)
   std::map<std::string, ev::TaskExit> held_exits;
+  bool held_oom = false;  // an OOM reported before /tasks/start went out
 };
 
 namespace {
@@ -56,6 +57,12 @@ StdioSpec stdio_of(const std::string& in, const std::string& out, const std::str
   s.stderr_path = err;
   s.terminal = terminal;
   return s;
+}
+
+void publish_oom(Publisher& publisher, const std::string& id) {
+  ev::TaskOOM e;
+  e.set_container_id(id);
+  publisher.publish("/tasks/oom", e);
 }
 
 Status require_id(const std::string& id, const char* method) {
@@ -111,9 +118,11 @@ void TaskService::watch(const std::shared_ptr<Task>& task) {
     auto t = weak.lock();
     if (!t) return;
     std::lock_guard<std::mutex> lock(t->mu);
-    ev::TaskOOM e;
-    e.set_container_id(t->id);
-    publisher_->publish("/tasks/oom", e);
+    if (!t->start_published.count("")) {
+      t->held_oom = true;
+      return;
+    }
+    publish_oom(*publisher_, t->id);
   });
 }
 
@@ -200,7 +209,11 @@ void TaskService::register_methods(ttrpc::Server* server) {
           publisher_->publish("/tasks/exec-started", e);
         }
         t->start_published.insert(r.exec_id());
-        // The process may already have exited and its exit been held until now.
+        // The process may already have been OOM-killed or have exited, its events held until now.
+        if (r.exec_id().empty() && t->held_oom) {
+          publish_oom(*publisher_, t->id);
+          t->held_oom = false;
+        }
         if (auto it = t->held_exits.find(r.exec_id()); it != t->held_exits.end()) {
           publisher_->publish("/tasks/exit", it->second);
           t->held_exits.erase(it);
@@ -275,8 +288,12 @@ void TaskService::register_methods(ttrpc::Server* server) {
         if (exit.exited_at_sec == 0 && exit.exited_at_nsec == 0) now(&exit.exited_at_sec, &exit.exited_at_nsec);
         {
           std::lock_guard<std::mutex> lock(t->mu);
-          // An exit held because the process never started (killed while created) goes out now: exit
-          // always precedes delete.
+          // Events held because the process never started (killed while created) go out now: oom and
+          // exit always precede delete.
+          if (r.exec_id().empty() && t->held_oom) {
+            publish_oom(*publisher_, t->id);
+            t->held_oom = false;
+          }
           if (auto it = t->held_exits.find(r.exec_id()); it != t->held_exits.end()) {
             publisher_->publish("/tasks/exit", it->second);
             t->held_exits.erase(it);
