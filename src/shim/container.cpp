@@ -43,7 +43,7 @@ struct Process {
   std::unique_ptr<ProcessStdio> stdio;
   std::unique_ptr<SpawnedProcess> gate;  // wasm init until Start
   std::string process_file;              // runc exec: the OCI Process JSON
-  bool exit_delivered = false;           // listener called (or queued) once
+  bool exit_published = false;           // listeners ran: Wait returns only after /tasks/oom, /tasks/exit
   bool starting = false;                 // a Start is in progress (the lock is dropped around runc)
 };
 
@@ -105,13 +105,16 @@ void on_reaped(const std::shared_ptr<Core>& core, const std::string& exec_id, in
     if (p.stdio) p.stdio->close_all();
     pid = static_cast<uint32_t>(p.pid);
     if (exec_id.empty()) save_exit(core->bundle, exit);
-    p.exit_delivered = true;
     if (core->exit_listener) exit_cb = core->exit_listener;
     else core->pending_exits.emplace_back(exec_id, pid, exit);
     core->cv.notify_all();
   }
   if (oom_cb) oom_cb();
   if (exit_cb) exit_cb(exec_id, pid, exit);
+  std::lock_guard<std::mutex> lock(core->mu);
+  auto it = core->procs.find(exec_id);
+  if (it != core->procs.end()) it->second.exit_published = true;
+  core->cv.notify_all();
 }
 
 void watch_process(const std::shared_ptr<Core>& core, const std::string& exec_id, pid_t pid) {
@@ -160,31 +163,26 @@ class ContainerImpl final : public Container {
 
   Status exec(const std::string& exec_id, const StdioSpec& stdio, const std::string& process_json) override {
     if (exec_id.empty()) return invalid("exec: exec_id is empty");
-    std::lock_guard<std::mutex> lock(core_->mu);
-    if (core_->kind != WorkloadKind::kRunc)
-      return Status::Error(Code::kUnimplemented,
-                           std::string("exec is not supported for ") + kind_name(core_->kind) +
-                               " workloads: a wasm module has no process to exec into");
-    if (core_->procs.count(exec_id)) return Status::Error(Code::kAlreadyExists, "exec " + exec_id + " already exists");
-    auto init = core_->procs.find("");
-    if (init == core_->procs.end() || init->second.status != ProcessStatus::kRunning)
-      return Status::Error(Code::kFailedPrecondition, "exec " + exec_id + ": the container is not running");
     if (exec_id.find('/') != std::string::npos || exec_id.find("..") != std::string::npos)
       return invalid("exec id \"" + exec_id + "\" must not contain / or ..");
+    {
+      std::lock_guard<std::mutex> lock(core_->mu);
+      if (Status st = exec_precondition(exec_id); !st.ok()) return st;
+    }
+    // Opening stdio may spawn a binary logger (and reap it on failure): not under the lock.
     Process p;
     p.exec_id = exec_id;
     p.spec = stdio;
     p.process_file = core_->bundle + "/exec-" + exec_id + ".json";
+    p.stdio = std::make_unique<ProcessStdio>();
+    std::string e = p.stdio->open(stdio, core_->ns, core_->id);
+    if (!e.empty()) return invalid("exec " + exec_id + ": " + e);
+    std::lock_guard<std::mutex> lock(core_->mu);
+    if (Status st = exec_precondition(exec_id); !st.ok()) return st;  // a concurrent Exec of the same id
     {
       std::ofstream out(p.process_file, std::ios::trunc);
       out << process_json;
       if (!out) return internal(p.process_file + ": cannot write");
-    }
-    p.stdio = std::make_unique<ProcessStdio>();
-    std::string e = p.stdio->open(stdio, core_->ns, core_->id);
-    if (!e.empty()) {
-      ::unlink(p.process_file.c_str());
-      return invalid("exec " + exec_id + ": " + e);
     }
     core_->procs.emplace(exec_id, std::move(p));
     return Status::Ok();
@@ -266,7 +264,8 @@ class ContainerImpl final : public Container {
     if (it == core_->procs.end()) return not_found(exec_id);
     core_->cv.wait(lock, [&] {
       auto i = core_->procs.find(exec_id);
-      return core_->destroyed || i == core_->procs.end() || i->second.status == ProcessStatus::kStopped;
+      return core_->destroyed || i == core_->procs.end() ||
+             (i->second.status == ProcessStatus::kStopped && i->second.exit_published);
     });
     auto i = core_->procs.find(exec_id);
     if (i == core_->procs.end()) return not_found(exec_id);
@@ -391,6 +390,18 @@ class ContainerImpl final : public Container {
 
  private:
   static std::string label(const std::string& exec_id) { return exec_id.empty() ? "init" : exec_id; }
+  // Under the lock.
+  Status exec_precondition(const std::string& exec_id) const {
+    if (core_->kind != WorkloadKind::kRunc)
+      return Status::Error(Code::kUnimplemented,
+                           std::string("exec is not supported for ") + kind_name(core_->kind) +
+                               " workloads: a wasm module has no process to exec into");
+    if (core_->procs.count(exec_id)) return Status::Error(Code::kAlreadyExists, "exec " + exec_id + " already exists");
+    auto init = core_->procs.find("");
+    if (init == core_->procs.end() || init->second.status != ProcessStatus::kRunning)
+      return Status::Error(Code::kFailedPrecondition, "exec " + exec_id + ": the container is not running");
+    return Status::Ok();
+  }
   Status not_found(const std::string& exec_id) const {
     return Status::Error(Code::kNotFound, "process " + label(exec_id) + " of " + core_->id + " not found");
   }

@@ -25,7 +25,15 @@ struct Registry {
   std::mutex mu;
   std::condition_variable children_cv;  // a child may exist now: the reaper's ECHILD sleep ends
   bool started = false;
-  std::map<pid_t, std::function<void(int)>> watchers;
+  struct Watcher {
+    std::function<void(int)> fn;
+    bool inline_call = false;  // runs on the waitpid thread itself (wait_for: never blocks)
+  };
+  std::map<pid_t, Watcher> watchers;
+  // Exit callbacks for containers run on a second thread: a callback blocked on a container's lock
+  // must never stop the waitpid loop, or a synchronous `runc` waited by the lock holder is never reaped.
+  std::deque<std::pair<std::function<void(int)>, int>> dispatch;
+  std::condition_variable dispatch_cv;
   // Exits nobody watched (yet): a fast child, runc's container init dying before we read its pid file,
   // or processes re-parented to us. Bounded, oldest dropped: a pid is reused only after wrapping.
   std::deque<std::pair<pid_t, int>> unclaimed;
@@ -56,7 +64,12 @@ void reaper_loop() {
       std::lock_guard<std::mutex> lock(r.mu);
       auto it = r.watchers.find(pid);
       if (it != r.watchers.end()) {
-        fn = std::move(it->second);
+        if (it->second.inline_call) {
+          fn = std::move(it->second.fn);
+        } else {
+          r.dispatch.emplace_back(std::move(it->second.fn), status);
+          r.dispatch_cv.notify_one();
+        }
         r.watchers.erase(it);
       } else {
         r.unclaimed.emplace_back(pid, status);
@@ -67,26 +80,21 @@ void reaper_loop() {
   }
 }
 
-}  // namespace
-
-void start() {
+void dispatch_loop() {
   Registry& r = registry();
-  std::lock_guard<std::mutex> lock(r.mu);
-  if (r.started) return;
-  r.started = true;
-  // Container inits that runc creates (and grandchildren of our workloads) are re-parented to us, so
-  // their exit status reaches this process instead of init(1).
-  ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-  std::thread(reaper_loop).detach();
+  for (;;) {
+    std::pair<std::function<void(int)>, int> item;
+    {
+      std::unique_lock<std::mutex> lock(r.mu);
+      r.dispatch_cv.wait(lock, [&] { return !r.dispatch.empty(); });
+      item = std::move(r.dispatch.front());
+      r.dispatch.pop_front();
+    }
+    item.first(item.second);
+  }
 }
 
-bool running() {
-  Registry& r = registry();
-  std::lock_guard<std::mutex> lock(r.mu);
-  return r.started;
-}
-
-void watch(pid_t pid, std::function<void(int)> on_exit) {
+void watch_impl(pid_t pid, std::function<void(int)> on_exit, bool inline_call) {
   Registry& r = registry();
   int status = 0;
   {
@@ -101,13 +109,35 @@ void watch(pid_t pid, std::function<void(int)> on_exit) {
       }
     }
     if (!found) {
-      r.watchers[pid] = std::move(on_exit);
+      r.watchers[pid] = Registry::Watcher{std::move(on_exit), inline_call};
       r.children_cv.notify_all();
       return;
     }
   }
   on_exit(status);
 }
+
+}  // namespace
+
+void start() {
+  Registry& r = registry();
+  std::lock_guard<std::mutex> lock(r.mu);
+  if (r.started) return;
+  r.started = true;
+  // Container inits that runc creates (and grandchildren of our workloads) are re-parented to us, so
+  // their exit status reaches this process instead of init(1).
+  ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+  std::thread(reaper_loop).detach();
+  std::thread(dispatch_loop).detach();
+}
+
+bool running() {
+  Registry& r = registry();
+  std::lock_guard<std::mutex> lock(r.mu);
+  return r.started;
+}
+
+void watch(pid_t pid, std::function<void(int)> on_exit) { watch_impl(pid, std::move(on_exit), false); }
 
 int wait_for(pid_t pid) {
   if (!running()) {
@@ -124,12 +154,12 @@ int wait_for(pid_t pid) {
     int status = 0;
   };
   auto slot = std::make_shared<Slot>();
-  watch(pid, [slot](int st) {
+  watch_impl(pid, [slot](int st) {
     std::lock_guard<std::mutex> lock(slot->mu);
     slot->done = true;
     slot->status = st;
     slot->cv.notify_all();
-  });
+  }, /*inline_call=*/true);
   std::unique_lock<std::mutex> lock(slot->mu);
   slot->cv.wait(lock, [&] { return slot->done; });
   return slot->status;

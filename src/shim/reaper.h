@@ -3,7 +3,9 @@
 // watches that pid. Everything in the shim that forks must go through here (watch() or run_sync()),
 // otherwise the reaper thread would steal the exit status from a direct waitpid(pid).
 //
-// Threading: all functions are thread-safe. Exit callbacks run on the reaper thread and must not block.
+// Threading: all functions are thread-safe. watch() callbacks run on one dispatch thread (in exit order)
+// and may take locks; the waitpid thread itself never runs them, so a synchronous wait_for/run_sync
+// completes even while a watch() callback is blocked.
 #pragma once
 
 #include <sys/types.h>
