@@ -8,6 +8,12 @@ system protoc 3.21 generates message modules that do. Thread-safe like a grpc ch
 import grpc
 
 
+def error_text(error):
+    """The runtime's own message for a failed CRI call (grpc's details()), else str(error)."""
+    details = getattr(error, "details", None)
+    return details() if callable(details) else str(error)
+
+
 class CriClient:
     def __init__(self, socket_path, pb2):
         self.pb = pb2

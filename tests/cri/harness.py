@@ -45,7 +45,12 @@ def load_pb2(build_dir):
         raise HarnessError("%s/cri_pb2.py missing: build the cri_proto_py target (ninja -C %s cri_proto_py)"
                            % (gen, build_dir))
     sys.path.insert(0, gen)
-    return importlib.import_module("cri_pb2")
+    try:
+        importlib.import_module("grpc")
+        return importlib.import_module("cri_pb2")
+    except ImportError as e:
+        raise HarnessError("%s: the CRI client needs Debian's python3-grpcio and python3-protobuf; run it "
+                           "with /usr/bin/python3 (this is %s)" % (e, sys.executable))
 
 
 def run(argv, what, timeout=120):

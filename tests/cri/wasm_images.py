@@ -11,6 +11,7 @@ import os
 import subprocess
 
 import ocipack
+from cri_client import error_text
 
 APPS = {
     # handler -> (files: image path -> build-dir path), image name
@@ -128,7 +129,7 @@ def platform_matrix(h, handler="spin"):
         try:
             image_id = h.cri.pull_image(ref)
         except Exception as e:
-            results[variant] = "pull rejected: %s" % getattr(e, "details", lambda: str(e))()
+            results[variant] = "pull rejected: %s" % error_text(e)
             continue
         results[variant] = "pulled %s; %s" % (image_id[:19], try_create(h, handler, ref, number))
     return results
@@ -146,7 +147,7 @@ def try_create(h, handler, ref, number):
     try:
         pod.run()
     except Exception as e:
-        outcome = "run failed: %s" % getattr(e, "details", lambda: str(e))()
+        outcome = "run failed: %s" % error_text(e)
     else:
         if handler == "":
             outcome = "created and started under runc"
