@@ -25,9 +25,6 @@ from registry import Registry  # noqa: E402
 WASM_HANDLERS = {"spin": "io.containerd.spin.v1", "slight": "io.containerd.slight.v1",
                  "wasm": "io.containerd.wasm.v1"}
 BUSYBOX = "/usr/bin/busybox"
-HTTPD_COMMAND = ["/bin/busybox", "httpd", "-f", "-v", "-p", "80", "-h", "/www"]
-
-
 def httpd_args(port):
     # The container is PID 1 of its pid namespace, where a signal without a handler is ignored: httpd
     # alone would sit out SIGTERM until the grace period's SIGKILL. sh traps TERM and exits cleanly.
@@ -118,22 +115,42 @@ class Harness:
     def push_tar(self, tar_path, repo, tag="v1"):
         return self.registry.push_layout_tar(tar_path, repo, tag)
 
+    def pack_native(self, name, files, entrypoint):
+        """A linux/amd64 image of `files` [(path, bytes, mode)] as an OCI layout tar: built with
+        `wasipool image build --platform linux/amd64 --entrypoint ...` (what users run), or by ocipack
+        when that command is not built."""
+        tar = os.path.join(self.node.dir, name + ".tar")
+        if not self.image_build_available():
+            ocipack.write_image_tar(tar, files, entrypoint)
+            return tar
+        context = os.path.join(self.node.dir, "ctx-" + name)
+        for path, data, mode in files:
+            target = os.path.join(context, path)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            with open(target, "wb") as f:
+                f.write(data)
+            os.chmod(target, mode)
+        argv = [self.wasipool, "image", "build", context, "-t", name + ":v1", "-o", tar,
+                "--platform", "linux/amd64"]
+        for arg in entrypoint:
+            argv += ["--entrypoint", arg]
+        run(argv, "wasipool image build (%s)" % name)
+        return tar
+
     def push_pause(self):
         pause = os.path.join(self.build_dir, "tests", "cri", "pause")
         if not os.path.exists(pause):
             raise HarnessError("%s missing: build the cri_pause target" % pause)
-        tar = os.path.join(self.node.dir, "pause.tar")
         with open(pause, "rb") as f:
-            ocipack.write_image_tar(tar, [("pause", f.read(), 0o755)], ["/pause"])
+            tar = self.pack_native("pause", [("pause", f.read(), 0o755)], ["/pause"])
         return self.push_tar(tar, "pause", "3.9")
 
     def push_httpd(self):
         if "httpd" not in self.images:
-            tar = os.path.join(self.node.dir, "httpd.tar")
             with open(BUSYBOX, "rb") as f:
                 busybox = f.read()
-            ocipack.write_image_tar(tar, [("bin/busybox", busybox, 0o755), ("www/hello", b"hello", 0o644)],
-                                    HTTPD_COMMAND[:1], HTTPD_COMMAND[1:])
+            tar = self.pack_native("httpd", [("bin/busybox", busybox, 0o755), ("www/hello", b"hello", 0o644)],
+                                   ["/bin/busybox"])
             self.images["httpd"] = self.push_tar(tar, "httpd")
         return self.images["httpd"]
 
