@@ -98,6 +98,11 @@ class Harness:
         if NOT_BUILT not in probe.stdout + probe.stderr:
             run([self.wasipool, "node", "install", "--config", self.node.config_path,
                  "--bin-dir", self.node.bin_dir, "--no-restart"], "wasipool node install")
+            # status exits 0 only when every handler is registered and resolves to a shim on the PATH
+            # containerd will run with (our bin dir first, see Node.start).
+            run([self.wasipool, "node", "status", "--config", self.node.config_path, "--bin-dir",
+                 self.node.bin_dir, "--path", self.node.bin_dir + ":" + os.environ.get("PATH", "")],
+                "wasipool node status")
             self.installed_by = "wasipool node install"
             return
         for handler in handlers:
