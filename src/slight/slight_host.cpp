@@ -120,7 +120,7 @@ class Host final : public SlightHost, public ServerControl {
   Result<Ok, std::string> load() {
     caps_.file = &file_;
     if (file_.secret_store && *file_.secret_store != "configs.envvars" && *file_.secret_store != "configs.local")
-      return fail(where(file_, file_.secret_store_line) + ": secret store " + *file_.secret_store +
+      return fail(where(file_, file_.secret_store_line) + ": secret store " + printable(*file_.secret_store) +
                   " is not supported (wasipool supports configs.envvars and configs.local)");
     std::string kv_base = options_.state_dir.empty() ? file_.dir + "/.slight/keyvalue" : options_.state_dir;
     for (const auto& c : file_.capabilities) {
@@ -133,14 +133,14 @@ class Host final : public SlightHost, public ServerControl {
         caps_.keyvalue.push_back({&c, make_filesystem_kv(kv_base)});
       } else if (r == "keyvalue.redis" || r == "kv.redis") {
         auto addr = config_value(c, "REDIS_ADDRESS");
-        if (!addr.ok()) return fail(where(file_, c.line) + ": " + r + " '" + c.name + "': " + addr.error());
+        if (!addr.ok()) return fail(where(file_, c.line) + ": " + r + " '" + printable(c.name) + "': " + printable(addr.error()));
         auto kv = make_redis_kv(*addr, std::min(options_.request_timeout, std::chrono::milliseconds(10'000)));
-        if (!kv.ok()) return fail(where(file_, c.line) + ": " + r + " '" + c.name + "': REDIS_ADDRESS: " + kv.error());
+        if (!kv.ok()) return fail(where(file_, c.line) + ": " + r + " '" + printable(c.name) + "': REDIS_ADDRESS: " + printable(kv.error()));
         caps_.keyvalue.push_back({&c, std::move(*kv)});
       } else if (r == "configs.envvars") {
         caps_.configs.push_back(&c);
       } else {
-        return fail(where(file_, c.line) + ": capability " + r + " is not supported (wasipool supports " + kSupported + ")");
+        return fail(where(file_, c.line) + ": capability " + printable(r) + " is not supported (wasipool supports " + kSupported + ")");
       }
     }
     devnull_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);

@@ -1,6 +1,7 @@
 // slightfile.toml parser (see slightfile.h). The only file of src/slight that includes toml++.
 #include "slightfile.h"
 
+#include <cstdio>
 #include <filesystem>
 #include <set>
 
@@ -52,6 +53,22 @@ std::string capability_kind(const std::string& resource) {
   return head;
 }
 
+std::string printable(const std::string& value) {
+  std::string out;
+  for (size_t i = 0; i < value.size(); ++i) {
+    if (out.size() >= 100) return out + "...";
+    unsigned char c = static_cast<unsigned char>(value[i]);
+    if (c < 0x20 || c >= 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02X", c);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
 std::string where(const SlightFile& f, uint32_t line) {
   return line ? f.path + ":" + std::to_string(line) : f.path;
 }
@@ -66,13 +83,13 @@ Result<SlightFile, std::string> load_slightfile(const std::string& path) {
   if (!fs::is_regular_file(abs, ec)) return fail(path + ": no such file");
   TomlReader r(path);
   try {
-    toml::table root = toml::parse_file(path);
+    toml::table root = r.parse();
     r.only(root, "", {"specversion", "secret_store", "secret_settings", "capability"});
     auto* sv = root.get("specversion");
     if (!sv) r.error_line(1, "specversion", "missing required field (\"0.1\" or \"0.2\")");
     f.specversion = r.string(*sv, "specversion");
     if (f.specversion != "0.1" && f.specversion != "0.2")
-      r.error(sv, "specversion", "unsupported specversion '" + f.specversion + "' (expected \"0.1\" or \"0.2\")");
+      r.error(sv, "specversion", "unsupported specversion '" + printable(f.specversion) + "' (expected \"0.1\" or \"0.2\")");
     if (auto* ss = root.get("secret_store")) {
       f.secret_store = r.string(*ss, "secret_store");
       f.secret_store_line = ss->source().begin.line;
@@ -80,7 +97,7 @@ Result<SlightFile, std::string> load_slightfile(const std::string& path) {
                                                     "configs.local"};
       if (!kStores.count(*f.secret_store))
         r.error(ss, "secret_store",
-                "unknown secret store '" + *f.secret_store +
+                "unknown secret store '" + printable(*f.secret_store) +
                     "' (expected configs.envvars, configs.azapp, configs.usersecrets or configs.local)");
     }
     if (auto* s = root.get("secret_settings")) {
@@ -102,17 +119,17 @@ Result<SlightFile, std::string> load_slightfile(const std::string& path) {
     for (const auto& c : f.capabilities) {
       auto& seen = names[capability_kind(c.resource)];
       std::string clash;
-      if (seen.count(c.name)) clash = "the name '" + c.name + "' is already used";
+      if (seen.count(c.name)) clash = "the name '" + printable(c.name) + "' is already used";
       else if (seen.count("*")) clash = "a capability of this kind named \"*\" already takes every name";
-      else if (c.name == "*" && !seen.empty()) clash = "\"*\" takes every name, but '" + seen.begin()->first + "' is already defined";
+      else if (c.name == "*" && !seen.empty()) clash = "\"*\" takes every name, but '" + printable(seen.begin()->first) + "' is already defined";
       if (!clash.empty())
         r.error_line(c.line, "capability",
-                     clash + " for " + capability_kind(c.resource) + " capabilities (line " +
+                     clash + " for " + printable(capability_kind(c.resource)) + " capabilities (line " +
                          std::to_string(seen.count(c.name) ? seen[c.name] : seen.begin()->second) + ")");
       seen[c.name] = c.line;
     }
   } catch (const toml::parse_error& e) {
-    return fail(path + ":" + std::to_string(e.source().begin.line) + ": " + std::string(e.description()));
+    return fail(spin::describe_parse_error(path, e));
   } catch (const TomlError& e) {
     return fail(e.message);
   }

@@ -48,6 +48,10 @@ Result<SlightFile, std::string> load_slightfile(const std::string& path);
 // messaging.* and mq.*, "distributed_locking" for lockd.*, else the part before the first '.'.
 std::string capability_kind(const std::string& resource);
 
+// A value from the file as it may appear in a one-line message: control and non-ASCII bytes as \xNN,
+// cut after 100 characters.
+std::string printable(const std::string& value);
+
 // "FILE:LINE" of a capability, for messages.
 std::string where(const SlightFile& f, uint32_t line);
 

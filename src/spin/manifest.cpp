@@ -407,7 +407,7 @@ Result<App, std::string> load_manifest(const std::string& path) {
   app.manifest_dir = abs.parent_path().lexically_normal().string();
   Reader r(path);
   try {
-    toml::table root = toml::parse_file(path);
+    toml::table root = r.parse();
     auto* v2 = root.get("spin_manifest_version");
     auto* v1 = root.get("spin_version");
     if (v2 && v2->as_integer()) {
@@ -423,7 +423,7 @@ Result<App, std::string> load_manifest(const std::string& path) {
       r.error(nullptr, "spin_manifest_version", "missing required field");
     }
   } catch (const toml::parse_error& e) {
-    return fail(path + ":" + std::to_string(e.source().begin.line) + ": " + std::string(e.description()));
+    return fail(describe_parse_error(path, e));
   } catch (const ManifestError& e) {
     return fail(e.message);
   }

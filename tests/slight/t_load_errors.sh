@@ -119,6 +119,16 @@ slight_load_fails "$d" 'slightfile.toml:1: specversion: expected a string'
 sf < /dev/null
 slight_load_fails "$d" 'slightfile.toml:1: specversion: missing required field'
 
+# toml++ 3.3 has undefined behaviour on some non-ASCII characters where whitespace may stand (found by
+# fuzz/fuzz_slightfile.cpp): such files are rejected before it parses them. Errors stay on one line.
+printf 'specversion = "0.2"\n[[capability]]\nresource = "http"\nname \xc2\xac= "api"\n' > "$d/slightfile.toml"
+slight_load_fails "$d" 'slightfile.toml:4: non-ASCII text outside a string or comment'
+printf 'specversion = "0.2" # caf\xc3\xa9\n[[capability]]\nresource = "http"\nname = "caf\xc3\xa9"\n' > "$d/slightfile.toml"
+slight_load_fails "$d" 'app.wasm imports (keyvalue|configs)'
+printf 's =[i\n\000t' > "$d/slightfile.toml"
+slight_load_fails "$d" 'slightfile.toml:1: .*\\x0A'
+[ "$(wc -l < "$SLIGHT_TMP/lf.err")" = 1 ] || fail "multi-line error: $(cat "$SLIGHT_TMP/lf.err")"
+
 # No such slightfile / module; a module that is not wasm.
 rm "$d/slightfile.toml"
 slight_load_fails "$d" 'slightfile.toml: no such file'
