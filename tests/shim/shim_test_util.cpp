@@ -7,7 +7,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <gtest/gtest.h>
+
 #include <chrono>
+#include <mutex>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -121,6 +124,27 @@ bool wait_gone(int pid) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   return false;
+}
+
+namespace {
+std::mutex g_daemons_mu;
+std::vector<int> g_daemons;
+
+class KillLeftoverDaemons : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    std::lock_guard<std::mutex> lock(g_daemons_mu);
+    for (int pid : g_daemons)
+      if (!process_gone(pid)) kill(pid, SIGKILL);
+  }
+};
+[[maybe_unused]] const auto* g_env = ::testing::AddGlobalTestEnvironment(new KillLeftoverDaemons);
+}  // namespace
+
+void remember_daemon(int pid) {
+  if (pid <= 0) return;
+  std::lock_guard<std::mutex> lock(g_daemons_mu);
+  g_daemons.push_back(pid);
 }
 
 }  // namespace shimtest

@@ -52,6 +52,10 @@ wasipool::ttrpc::Status call(wasipool::ttrpc::Client& c, const std::string& meth
   return st;
 }
 
+// Daemons a test started: any still alive when the test program ends are SIGKILLed, so a failing test
+// does not leave shims behind (a gtest Environment in shim_test_util.cpp).
+void remember_daemon(int pid);
+
 // Is `pid` gone (or a zombie nobody reaped yet)?
 bool process_gone(int pid);
 // Polls process_gone up to ~30 s (a hang guard, not a timing assertion).

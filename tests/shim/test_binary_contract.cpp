@@ -8,6 +8,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+
 #include <cstring>
 
 #include "shim_test_util.h"
@@ -66,6 +70,7 @@ Started start_shim(const TempDir& tmp, const std::string& bundle, const std::str
     auto st = call(*c, "Connect", req, &resp);
     EXPECT_TRUE(st.ok()) << st.message;
     s.shim_pid = static_cast<int>(resp.shim_pid());
+    remember_daemon(s.shim_pid);
   }
   return s;
 }
@@ -212,6 +217,45 @@ TEST(Start, PrintsOnlyTheAddressAndTheDaemonServes) {
   EXPECT_EQ(static_cast<int>(cresp.shim_pid()), s.shim_pid);
   c2.reset();
   shutdown_shim(s, "t1");
+}
+
+// The daemon holds nothing of its parent's: stdin /dev/null, no pipe (containerd's CombinedOutput would
+// wait for it), and its log lines go to the bundle's `log` FIFO, where containerd reads them.
+TEST(Start, DaemonWritesItsLogToTheFifoAndInheritsNoPipe) {
+  TempDir tmp;
+  std::string bundle = make_bundle(tmp, "t5");
+  ASSERT_EQ(mkfifo((bundle + "/log").c_str(), 0700), 0);
+  int log_fd = open((bundle + "/log").c_str(), O_RDONLY | O_NONBLOCK);  // containerd opens it before start
+  ASSERT_GE(log_fd, 0);
+  Started s = start_shim(tmp, bundle, "t5");
+  ASSERT_GT(s.shim_pid, 0);
+  std::string fd_dir = "/proc/" + std::to_string(s.shim_pid) + "/fd";
+  auto link = [&](const std::string& fd) {
+    char buf[512];
+    ssize_t n = readlink((fd_dir + "/" + fd).c_str(), buf, sizeof buf - 1);
+    return std::string(buf, n > 0 ? n : 0);
+  };
+  EXPECT_EQ(link("0"), "/dev/null");
+  EXPECT_EQ(link("1"), bundle + "/log");
+  EXPECT_EQ(link("2"), bundle + "/log");
+  DIR* d = opendir(fd_dir.c_str());
+  ASSERT_TRUE(d);
+  while (dirent* e = readdir(d)) {
+    if (e->d_name[0] == '.') continue;
+    EXPECT_EQ(link(e->d_name).rfind("pipe:", 0), std::string::npos) << "fd " << e->d_name << " leaked from start";
+  }
+  closedir(d);
+  std::string log;
+  for (int i = 0; i < 300 && log.find("serving") == std::string::npos; ++i) {
+    pollfd p{log_fd, POLLIN, 0};
+    poll(&p, 1, 100);
+    char buf[4096];
+    ssize_t n = read(log_fd, buf, sizeof buf);
+    if (n > 0) log.append(buf, n);
+  }
+  EXPECT_NE(log.find("shim daemon pid " + std::to_string(s.shim_pid) + " serving"), std::string::npos) << log;
+  shutdown_shim(s, "t5");
+  close(log_fd);
 }
 
 TEST(Start, GroupsBySandboxIdAndReusesTheShim) {

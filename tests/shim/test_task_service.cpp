@@ -117,6 +117,12 @@ Shim start(const TempDir& tmp, const std::string& bundle, const std::string& id)
   std::string err;
   s.client = Client::connect(s.address, &err);
   EXPECT_TRUE(s.client) << err;
+  if (s.client) {
+    v2::ConnectRequest req;
+    v2::ConnectResponse resp;
+    if (call(*s.client, "Connect", req, &resp).ok()) s.pid = static_cast<int>(resp.shim_pid());
+    remember_daemon(s.pid);
+  }
   return s;
 }
 
