@@ -31,14 +31,17 @@ expect_eq "PUT /bar" 200 "$(http PUT /bar --data-binary 'in redis' | cut -d' ' -
 expect_eq "GET /foo" "200 in redis" "$(http GET /foo)"
 expect_eq "redis GET my-container:key" "in redis" "$(redis-cli -p "$rport" GET my-container:key)"
 slight_stop TERM
-slight_start "$app" TEST_REDIS_URL=redis://127.0.0.1:$rport
+# 0.1 with secret_store = configs.envvars and no [capability.configs]: REDIS_ADDRESS comes from the
+# environment through the secret store.
+sed -i '/capability.configs/d; /REDIS_ADDRESS/d' "$app/slightfile.toml"
+slight_start "$app" REDIS_ADDRESS=redis://127.0.0.1:$rport
 expect_eq "GET /foo after restart" "200 in redis" "$(http GET /foo)"
 expect_eq "DELETE /bar" 200 "$(http DELETE /bar | cut -d' ' -f1)"
 expect_eq "redis EXISTS after DELETE" 0 "$(redis-cli -p "$rport" EXISTS my-container:key)"
 slight_stop TERM
 # A redis that is down: the request fails with 500 (connection-error), the server keeps serving.
 kill "${_slight_extra_pids[0]}"; wait "${_slight_extra_pids[0]}" 2>/dev/null
-slight_start "$app" TEST_REDIS_URL=redis://127.0.0.1:$rport
+slight_start "$app" REDIS_ADDRESS=redis://127.0.0.1:$rport
 expect_eq "GET /foo with redis down" 500 "$(http GET /foo | cut -d' ' -f1)"
 expect_eq "GET /hello still served" "200 hello" "$(http GET /hello)"
 slight_stop TERM
