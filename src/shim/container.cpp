@@ -363,6 +363,7 @@ class ContainerImpl final : public Container {
   }
 
   Status update(const std::string& resources_json) override {
+    if (resources_json.empty()) return Status::Ok();  // an Update carrying only annotations
     OciResources res;
     std::string e = parse_oci_resources(resources_json, "UpdateTaskRequest.resources", &res);
     if (!e.empty()) return invalid(e);

@@ -169,7 +169,8 @@ std::string classify_workload(Flavour flavour, const OciSpec& spec, const std::s
     return "config.json: process.args[0] \"" + arg0 + "\": " + host +
            " is not a wasm module (no \\0asm magic) nor an ELF/#! executable";
   out->kind = WorkloadKind::kWasm;
-  out->argv = {self_exe(), "run", "--dir", rootfs + "::/"};
+  // root.readonly (CRI's readOnlyRootFilesystem) becomes a read-only preopen of the rootfs.
+  out->argv = {self_exe(), "run", spec.root_readonly ? "--dir-ro" : "--dir", rootfs + "::/"};
   for (const auto& m : spec.mounts) {
     // Bind mounts become preopens (pod volumes, ...). Only directories can be preopened; file binds such
     // as /etc/hosts have no WASI equivalent and are skipped.
