@@ -217,7 +217,7 @@ class Host final : public SlightHost, public ServerControl {
     for (const auto& r : entry->routes) std::printf("  %-6s %s -> %s\n", r.method.c_str(), r.path.c_str(), export_name(r).c_str());
     std::fflush(stdout);
     std::lock_guard lock(mu_);
-    if (signalled_) {
+    if (signalled_ || stopping_) {  // shutting down: a server started now would never be joined
       entry->server->stop();
       entry->done = true;
     } else {
@@ -280,6 +280,7 @@ class Host final : public SlightHost, public ServerControl {
 
   void stop_all() {
     std::lock_guard lock(mu_);
+    stopping_ = true;
     for (auto& s : servers_)
       if (s->server) s->server->stop();
   }
@@ -499,6 +500,7 @@ class Host final : public SlightHost, public ServerControl {
   std::mutex mu_;
   std::condition_variable cv_;
   bool signalled_ = false;
+  bool stopping_ = false;  // stop_all() ran: no new server threads
   std::optional<engine::InterruptHandle> main_interrupt_;
   std::vector<std::unique_ptr<ServerEntry>> servers_;
   spin::WorkerPool pool_;  // last: destroyed first, so running jobs never see the members above go away
