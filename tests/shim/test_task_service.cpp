@@ -335,3 +335,31 @@ TEST(TaskService, KillRunningTaskAndPodSharesOneShim) {
                                    "a/tasks/delete", "b/tasks/exit", "b/tasks/delete"};
   EXPECT_EQ(seq, want);
 }
+
+// containerd deletes a task that never started (a failed `ctr run`, a pod whose setup failed): the held init
+// must be killed, Delete must succeed, and the exit still goes out before the delete.
+TEST(TaskService, DeleteBeforeStart) {
+  TempDir tmp;
+  FakeEvents events(tmp.path() + "/ev.sock");
+  std::string bundle = make_wasm_bundle(tmp, "n1", guest("exit_with"), ",\"0\"");
+  Shim s = start(tmp, bundle, "n1");
+  ASSERT_TRUE(s.client);
+  v2::CreateTaskResponse created;
+  ASSERT_TRUE(call(*s.client, "Create", create_request("n1", bundle, tmp.path() + "/n1.txt"), &created).ok());
+  v2::DeleteRequest dr;
+  dr.set_id("n1");
+  v2::DeleteResponse deleted;
+  auto st = call(*s.client, "Delete", dr, &deleted);
+  ASSERT_TRUE(st.ok()) << st.message;
+  EXPECT_EQ(deleted.pid(), created.pid());
+  EXPECT_EQ(read_file(tmp.path() + "/n1.txt"), "") << "a task deleted before Start must never have run";
+  v2::ShutdownRequest shr;
+  shr.set_id("n1");
+  wasipool::wire::Empty empty;
+  call(*s.client, "Shutdown", shr, &empty);
+  EXPECT_TRUE(wait_gone(s.pid));
+  auto evs = events.wait_for(3);
+  std::vector<std::string> topics;
+  for (const auto& e : evs) topics.push_back(e.topic);
+  EXPECT_EQ(topics, (std::vector<std::string>{"/tasks/create", "/tasks/exit", "/tasks/delete"}));
+}
