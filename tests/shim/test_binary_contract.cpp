@@ -313,3 +313,26 @@ TEST(Start, MissingNamespaceOrBadConfigFails) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("config.json"), std::string::npos) << r.err;
 }
+
+// containerd 1.7+ also passes the namespace and its gRPC address in the environment.
+TEST(Start, TakesNamespaceAndAddressFromTheEnvironmentOf17) {
+  TempDir tmp;
+  std::string bundle = make_bundle(tmp, "t6");
+  std::string grpc = tmp.path() + "/c17.sock";
+  RunResult r = run(shim({"-id", "t6", "start"}), bundle,
+                    {"WASIPOOL_SHIM_SOCKET_DIR=" + tmp.path() + "/s", "NAMESPACE=ns17", "GRPC_ADDRESS=" + grpc,
+                     "TTRPC_ADDRESS="});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  EXPECT_EQ(r.out, "unix://" + tmp.path() + "/s/" + sha256_hex(grpc + "/ns17/t6"));
+  std::string err;
+  auto c = Client::connect(r.out, &err);
+  ASSERT_TRUE(c) << err;
+  v2::ConnectRequest req;
+  v2::ConnectResponse resp;
+  ASSERT_TRUE(call(*c, "Connect", req, &resp).ok());
+  Started s{r.out, static_cast<int>(resp.shim_pid())};
+  remember_daemon(s.shim_pid);
+  c.reset();
+  shutdown_shim(s, "t6");
+}
