@@ -500,3 +500,65 @@ TEST_F(ContainerTest, RuncKillExecAndCrashCleanup) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(ContainerTest, JoinsTheSpecNetworkNamespace) {
+  // Under CRI the pod's netns comes as a path; the workload must live in it (a spin server binds there).
+  std::string netns = "wpct-net-" + std::to_string(::getpid());
+  std::string err;
+  ASSERT_EQ(wasipool::shim::reaper::run_sync({"/usr/sbin/ip", "netns", "add", netns}, -1, -1, -1, &err, &err), 0)
+      << err;
+  std::string path = "/var/run/netns/" + netns;
+  std::string bundle = make_bundle("netns", wasm_process({"/guest.wasm", "sleep"}));
+  json spec = json::parse(slurp(bundle + "/config.json"));
+  spec["linux"]["namespaces"] = {{{"type", "pid"}}, {{"type", "network"}, {"path", path}}};
+  std::ofstream(bundle + "/config.json") << spec.dump(2);
+  auto c = create("netns", bundle);
+  if (c) {
+    struct stat want, got, host;
+    ASSERT_EQ(::stat(path.c_str(), &want), 0);
+    ASSERT_EQ(::stat(("/proc/" + std::to_string(c->pid()) + "/ns/net").c_str(), &got), 0);
+    ASSERT_EQ(::stat("/proc/self/ns/net", &host), 0);
+    EXPECT_EQ(got.st_ino, want.st_ino);
+    EXPECT_NE(got.st_ino, host.st_ino);
+    ExitInfo e;
+    ASSERT_TRUE(c->kill("", SIGKILL, false).ok());
+    ASSERT_TRUE(c->wait("", &e).ok());
+    ASSERT_TRUE(c->destroy(&e).ok());
+  }
+  wasipool::shim::reaper::run_sync({"/usr/sbin/ip", "netns", "del", netns}, -1, -1, -1, &err, &err);
+}
+
+TEST_F(ContainerTest, SystemdCgroupsPathIsExpanded) {
+  std::string bundle = make_bundle("sd", wasm_process({"/guest.wasm", "hello", "0"}));
+  json spec = json::parse(slurp(bundle + "/config.json"));
+  std::string slice = ns_ + "-pod1.slice";
+  spec["linux"]["cgroupsPath"] = slice + ":cri-containerd:sd";
+  std::ofstream(bundle + "/config.json") << spec.dump(2);
+  auto c = create("sd", bundle);
+  ASSERT_TRUE(c);
+  std::string rel = "/" + ns_ + ".slice/" + ns_ + "-pod1.slice/cri-containerd-sd.scope";
+  EXPECT_TRUE(fs::exists(memory_cgroup_dir(rel))) << rel;
+  uint32_t pid = 0;
+  ASSERT_TRUE(c->start("", &pid).ok());
+  ExitInfo e;
+  ASSERT_TRUE(c->wait("", &e).ok());
+  ASSERT_TRUE(c->destroy(&e).ok());
+  EXPECT_EQ(leftover_cgroup(rel), "");
+  std::error_code ec;
+  for (const auto& root : cgroup_roots()) {
+    fs::remove(root + "/" + ns_ + ".slice/" + ns_ + "-pod1.slice", ec);
+    fs::remove(root + "/" + ns_ + ".slice", ec);
+  }
+
+  std::string b2 = make_bundle("sdbad", wasm_process({"/guest.wasm", "hello", "0"}));
+  spec["linux"]["cgroupsPath"] = "notaslice:x:y";
+  std::ofstream(b2 + "/config.json") << spec.dump(2);
+  std::unique_ptr<Container> c2;
+  auto st = Container::create(Flavour::kWasm, ns_, "sdbad", b2, mounts_, {}, &c2);
+  EXPECT_EQ(st.code, Code::kInvalidArgument);
+  EXPECT_NE(st.message.find("linux.cgroupsPath"), std::string::npos) << st.message;
+}
+
+}  // namespace
