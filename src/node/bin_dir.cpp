@@ -45,7 +45,8 @@ bool copy_atomically(const std::string& from, const std::string& dir, const std:
     return false;
   }
   unlink(tmp.c_str());
-  int out = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
+  // O_EXCL|O_NOFOLLOW: a link planted at the temp name must not make us write the binary elsewhere.
+  int out = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0755);
   if (out < 0) {
     *error = sys_error("create " + tmp);
     close(in);

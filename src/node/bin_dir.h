@@ -21,7 +21,8 @@ struct BinEntryStatus {
 std::vector<BinEntryStatus> bin_dir_status(const std::string& dir, const std::string& self_exe);
 
 // Names that exist but are not ours (another product's containerd-shim-spin-v1, a directory named
-// wasipool, ...): install refuses to replace them unless forced.
+// wasipool, ...): install refuses to replace them unless forced — silently swapping another runtime's
+// shim would run that runtime's pods with our code.
 std::vector<std::string> bin_dir_conflicts(const std::string& dir, const std::string& self_exe);
 
 // Installs the running binary and the symlinks; each file is written beside its final name and renamed

@@ -36,6 +36,7 @@ bool apply_node_labels(const std::string& kubectl, const std::string& kubeconfig
   std::string shown;
   for (const std::string& a : argv) shown += (shown.empty() ? "" : " ") + a;
   std::fprintf(out, "running: %s\n", shown.c_str());
+  // An argv, never a shell line: a node name or path cannot smuggle in commands.
   ProcessResult r = run_process(argv, false, 60);
   std::fputs(r.output.c_str(), out);
   if (!r.ok()) {

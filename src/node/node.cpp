@@ -51,7 +51,9 @@ bool write_atomically(const std::string& path, const std::string& text, const st
   std::string tmp = path + ".wasipool-tmp";
   struct stat st;
   bool have_like = stat(like.c_str(), &st) == 0;
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  // A fresh file, never through a link: whatever sits at the temp name must not redirect our write.
+  unlink(tmp.c_str());
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
   if (fd < 0) {
     *error = tmp + ": " + std::strerror(errno);
     return false;
