@@ -19,7 +19,7 @@ PACKAGES := build-essential cmake ninja-build clang lld-14 libclang-rt-14-dev \
             libtomlplusplus-dev libboost1.74-dev libsqlite3-dev curl redis-server wrk \
             libprotobuf-dev protobuf-compiler libssl-dev \
             containerd runc busybox-static iproute2 \
-            docker-registry containernetworking-plugins python3-grpcio python3-grpc-tools
+            docker-registry containernetworking-plugins python3-grpcio python3-grpc-tools python3-yaml
 
 .PHONY: all deps build test demo fuzz bench clean
 all: build
