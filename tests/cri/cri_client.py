@@ -52,6 +52,10 @@ class CriClient:
         return self._runtime("PodSandboxStatus", self.pb.PodSandboxStatusRequest(
             pod_sandbox_id=pod_id)).status
 
+    def pod_sandbox_status_verbose(self, pod_id):
+        r = self._runtime("PodSandboxStatus", self.pb.PodSandboxStatusRequest(pod_sandbox_id=pod_id, verbose=True))
+        return r.status, dict(r.info)
+
     def create_container(self, pod_id, config, sandbox_config):
         return self._runtime("CreateContainer", self.pb.CreateContainerRequest(
             pod_sandbox_id=pod_id, config=config, sandbox_config=sandbox_config)).container_id

@@ -218,8 +218,12 @@ class Harness:
                                              pod.name, name, cpu, mem, str(stats).replace("\n", " ")[:400]))
                 time.sleep(0.2)
 
+    def note_netns(self):
+        self.node.netns_paths.update(p.netns for p in self.all_pods if p.netns)
+
     def residue(self):
         """Leftovers of removed pods while the node runs (containerd and the registry excepted)."""
+        self.note_netns()
         return self.node.residue(keep_pids=[self.registry.proc.pid] if self.registry.proc else [])
 
     # --- teardown -----------------------------------------------------------------------------------
@@ -227,6 +231,7 @@ class Harness:
         """Stops pods left by a failed test, containerd, the registry; cleans the host. Returns a list
         of problems (leftovers) -- empty when clean."""
         problems = []
+        self.note_netns()
         for pod in list(self.pods):
             try:
                 pod.stop(grace_s=2)

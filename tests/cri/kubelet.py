@@ -6,6 +6,7 @@ directory and per-container log path, DNS, /etc/hosts and termination-log bind m
 -- and drives PullImage -> RunPodSandbox -> CreateContainer -> StartContainer -> ... -> RemovePodSandbox.
 Single-threaded per Pod object.
 """
+import json
 import os
 import re
 import time
@@ -87,6 +88,7 @@ class Pod:
         self.cgroup_parent = "%s/burstable/pod%s" % (cgroup_parent_root, self.uid)
         self.pod_id = None
         self.sandbox_id = None
+        self.netns = None  # /var/run/netns/cni-<uuid>, from the sandbox's runtime spec
         self.container_ids = {}
         self.ip = None
 
@@ -167,8 +169,9 @@ class Pod:
         self.pod_id = self.cri.run_pod_sandbox(sandbox, self.handler)
         self.timings = {"RunPodSandbox": time.monotonic() - t0}
         self.sandbox_id = self.pod_id  # kept after removal, for the teardown checks
-        status = self.cri.pod_sandbox_status(self.pod_id)
+        status, info = self.cri.pod_sandbox_status_verbose(self.pod_id)
         self.ip = status.network.ip
+        self.netns = netns_of(info)
         with open(self.etc_hosts, "w") as f:
             f.write("127.0.0.1\tlocalhost\n%s\t%s\n" % (self.ip, self.name))
         for spec in self.containers:
@@ -228,6 +231,19 @@ class Pod:
                 except OSError as e:
                     raise AssertionError("pod cgroup %s not removable after RemovePodSandbox: %s (left: %s)"
                                          % (path, e.strerror, os.listdir(path)))
+
+
+def netns_of(info):
+    """The pod's network namespace path from PodSandboxStatus(verbose) info (containerd puts the
+    sandbox's runtime spec there), or None."""
+    try:
+        spec = json.loads(info.get("info", "{}")).get("runtimeSpec", {})
+    except ValueError:
+        return None
+    for ns in spec.get("linux", {}).get("namespaces", []):
+        if ns.get("type") == "network" and ns.get("path"):
+            return ns["path"]
+    return None
 
 
 def check_log_file(path):

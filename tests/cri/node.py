@@ -62,7 +62,9 @@ class Node:
         self.runtimes = {}  # handler -> runtime_type added by us (when node install is not used)
         self.proc = None
         self.ip_forward_saved = read_file("/proc/sys/net/ipv4/ip_forward").strip()
-        self.netns_before = list_dir("/var/run/netns")
+        # Pod netns paths of this node's pods (Harness fills it from the sandboxes' runtime specs):
+        # /var/run/netns is shared with any other node on the machine, so only these are ours.
+        self.netns_paths = set()
         self.cni_cache_before = set(glob.glob("/var/lib/cni/results/*"))
         # Host dirs containerd/libcni create on first use; removed again (when empty) if we made them.
         self.host_dirs_created = [p for p in ("/var/lib/cni/results", "/var/lib/cni", "/var/run/netns")
@@ -240,7 +242,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
         return mounts
 
     def _new_netns(self):
-        return sorted(list_dir("/var/run/netns") - self.netns_before)
+        return sorted(os.path.basename(p) for p in self.netns_paths if os.path.exists(p))
 
     def _our_cgroups(self):
         found = []
