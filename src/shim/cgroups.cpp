@@ -3,6 +3,8 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
@@ -307,6 +309,38 @@ uint64_t Cgroup::oom_kills() const {
   while (ss >> key >> value)
     if (key == "oom_kill") return value;
   return 0;
+}
+
+int Cgroup::open_oom_fd() const {
+  std::string mem = dir_of("memory");
+  if (mem.empty()) return -1;
+  if (v2_) {
+    int fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (fd < 0) return -1;
+    if (::inotify_add_watch(fd, (mem + "/memory.events").c_str(), IN_MODIFY) < 0) {
+      ::close(fd);
+      return -1;
+    }
+    return fd;
+  }
+  int efd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (efd < 0) return -1;
+  int ofd = ::open((mem + "/memory.oom_control").c_str(), O_RDONLY | O_CLOEXEC);
+  std::string ignored;
+  bool ok = ofd >= 0 && write_file(mem + "/cgroup.event_control",
+                                   std::to_string(efd) + " " + std::to_string(ofd), &ignored);
+  if (ofd >= 0) ::close(ofd);  // the kernel holds its own reference to the file once registered
+  if (!ok) {
+    ::close(efd);
+    return -1;
+  }
+  return efd;
+}
+
+void Cgroup::drain_oom_fd(int fd) {
+  char buf[4096];
+  while (::read(fd, buf, sizeof buf) > 0) {
+  }
 }
 
 }  // namespace wasipool::shim

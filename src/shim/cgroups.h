@@ -37,6 +37,11 @@ class Cgroup {
   std::string remove() const;
   // The memory controller's count of OOM kills (v1 memory.oom_control oom_kill, v2 memory.events).
   uint64_t oom_kills() const;
+  // A pollable fd that becomes readable when the memory controller reports OOM activity (v1: an eventfd
+  // registered on memory.oom_control through cgroup.event_control; v2: inotify on memory.events), or
+  // -1. Read it with drain_oom_fd() and then look at oom_kills().
+  int open_oom_fd() const;
+  static void drain_oom_fd(int fd);
   // Serialized io.containerd.cgroups.v1.Metrics / v2.Metrics.
   std::string stats(std::string* type_url, std::string* value) const;
 

@@ -3,6 +3,8 @@
 #include "shim/container.h"
 
 #include <signal.h>
+#include <sys/epoll.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,6 +16,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <thread>
 
 #include "shim/cgroups.h"
 #include "shim/container_internal.h"
@@ -69,7 +72,9 @@ struct Core {
   StateRecord state;
   std::unique_ptr<Runc> runc;
   std::map<std::string, Process> procs;
-  uint64_t oom_base = 0;
+  uint64_t oom_base = 0;       // oom_kill count already announced through on_oom
+  uint64_t exit_oom_base = 0;  // oom_kill count at the previous exit: a SIGKILL exit after a rise is oom
+  int oom_fd = -1;             // registered with the OOM monitor while the container lives
   bool destroyed = false;
   Container::ExitListener exit_listener;
   std::function<void()> oom_listener;
@@ -88,12 +93,14 @@ void on_reaped(const std::shared_ptr<Core>& core, const std::string& exec_id, in
     if (it == core->procs.end() || it->second.status == ProcessStatus::kStopped) return;
     Process& p = it->second;
     exit = now_exit(reaper::exit_status_of(wait_status));
-    // The memory cgroup's OOM-kill counter moved since we last looked: this SIGKILL was the OOM killer.
+    // The memory cgroup's OOM-kill counter moved since the previous exit and this was a SIGKILL: the OOM
+    // killer ended it (or a process of this container, as containerd's OOMKilled means).
     if (core->cgroup.valid()) {
       uint64_t ooms = core->cgroup.oom_kills();
-      if (ooms > core->oom_base) {
+      if (ooms > core->exit_oom_base && WIFSIGNALED(wait_status) && WTERMSIG(wait_status) == SIGKILL) exit.oom = true;
+      core->exit_oom_base = ooms;
+      if (ooms > core->oom_base) {  // the monitor has not announced it yet
         core->oom_base = ooms;
-        exit.oom = true;
         if (core->oom_listener) oom_cb = core->oom_listener;
         else ++core->pending_ooms;
       }
@@ -117,6 +124,86 @@ void on_reaped(const std::shared_ptr<Core>& core, const std::string& exec_id, in
   core->cv.notify_all();
 }
 
+// One thread for every container's OOM notification fd: announces an OOM kill while the container runs
+// (a killed child of a runc container, or before the reaper sees the killed init).
+class OomMonitor {
+ public:
+  static OomMonitor& get() {
+    static OomMonitor* m = new OomMonitor();  // leaked: its thread outlives static destruction
+    return *m;
+  }
+  void add(int fd, std::function<void()> fn) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (epfd_ < 0) return;
+    fns_[fd] = std::move(fn);
+    struct epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = fd;
+    ::epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev);
+  }
+  void remove(int fd) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (epfd_ >= 0) ::epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, nullptr);
+    fns_.erase(fd);
+    ::close(fd);
+  }
+
+ private:
+  OomMonitor() {
+    epfd_ = ::epoll_create1(EPOLL_CLOEXEC);
+    if (epfd_ >= 0) std::thread([this] { loop(); }).detach();
+  }
+  void loop() {
+    for (;;) {
+      struct epoll_event evs[16];
+      int n = ::epoll_wait(epfd_, evs, 16, -1);
+      for (int i = 0; i < n; ++i) {
+        std::function<void()> fn;
+        {
+          std::lock_guard<std::mutex> lock(mu_);
+          auto it = fns_.find(evs[i].data.fd);
+          if (it == fns_.end()) continue;
+          Cgroup::drain_oom_fd(evs[i].data.fd);
+          fn = it->second;
+        }
+        fn();
+      }
+    }
+  }
+  std::mutex mu_;
+  int epfd_ = -1;
+  std::map<int, std::function<void()>> fns_;
+};
+
+void on_oom_event(const std::shared_ptr<Core>& core) {
+  std::function<void()> cb;
+  {
+    std::lock_guard<std::mutex> lock(core->mu);
+    uint64_t ooms = core->cgroup.oom_kills();
+    if (ooms <= core->oom_base) return;  // OOM pressure without a kill, or already announced
+    core->oom_base = ooms;
+    if (core->oom_listener) cb = core->oom_listener;
+    else ++core->pending_ooms;
+  }
+  if (cb) cb();
+}
+
+void watch_oom(const std::shared_ptr<Core>& core) {
+  if (!core->cgroup.valid()) return;
+  int fd = core->cgroup.open_oom_fd();
+  if (fd < 0) return;
+  core->oom_fd = fd;
+  std::weak_ptr<Core> weak = core;
+  OomMonitor::get().add(fd, [weak] {
+    if (auto c = weak.lock()) on_oom_event(c);
+  });
+}
+
+void unwatch_oom(Core* core) {
+  if (core->oom_fd >= 0) OomMonitor::get().remove(core->oom_fd);
+  core->oom_fd = -1;
+}
+
 void watch_process(const std::shared_ptr<Core>& core, const std::string& exec_id, pid_t pid) {
   std::weak_ptr<Core> weak = core;
   reaper::watch(pid, [weak, exec_id](int status) {
@@ -132,6 +219,7 @@ class ContainerImpl final : public Container {
     // path, shim shutdown) must not leave a gated child waiting forever.
     std::lock_guard<std::mutex> lock(core_->mu);
     for (auto& [id, p] : core_->procs) p.gate.reset();
+    unwatch_oom(core_.get());
   }
 
   void on_exit(ExitListener listener) override {
@@ -327,6 +415,7 @@ class ContainerImpl final : public Container {
       }
     }
     StateRecord st = core_->state;
+    unwatch_oom(core_.get());
     lock.unlock();
     bool killed = false;
     std::string e = cleanup_from_state(core_->id, core_->bundle, st, &killed);
@@ -511,6 +600,8 @@ Status Container::create(Flavour flavour, const std::string& ns, const std::stri
     init.pid = init.gate->pid();
   }
   core->oom_base = core->cgroup.valid() ? core->cgroup.oom_kills() : 0;
+  core->exit_oom_base = core->oom_base;
+  watch_oom(core);
   init.start_time = process_start_time(init.pid);
   rec.pid = init.pid;
   rec.start_time = init.start_time;

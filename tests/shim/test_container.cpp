@@ -9,6 +9,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -559,6 +561,44 @@ TEST_F(ContainerTest, SystemdCgroupsPathIsExpanded) {
   auto st = Container::create(Flavour::kWasm, ns_, "sdbad", b2, mounts_, {}, &c2);
   EXPECT_EQ(st.code, Code::kInvalidArgument);
   EXPECT_NE(st.message.find("linux.cgroupsPath"), std::string::npos) << st.message;
+}
+
+}  // namespace
+
+namespace {
+
+TEST_F(ContainerTest, OomOfAChildIsAnnouncedWhileTheInitRuns) {
+  // runc container, 32 MiB: a subshell grows a string until the OOM killer ends it; the init survives.
+  std::string bundle = make_runc_bundle("room", {"sh", "-c", "( a=x; while true; do a=$a$a; done ); sleep 100"});
+  json spec = json::parse(slurp(bundle + "/config.json"));
+  spec["linux"]["resources"] = {{"memory", {{"limit", 32 << 20}}}};
+  std::ofstream(bundle + "/config.json") << spec.dump(2);
+  auto c = create("room", bundle);
+  ASSERT_TRUE(c);
+  std::mutex mu;
+  std::condition_variable cv;
+  int ooms = 0;
+  c->on_oom([&] {
+    std::lock_guard<std::mutex> lock(mu);
+    ++ooms;
+    cv.notify_all();
+  });
+  uint32_t pid = 0;
+  ASSERT_TRUE(c->start("", &pid).ok());
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait_for(lock, std::chrono::seconds(30), [&] { return ooms > 0; });
+  }
+  EXPECT_EQ(ooms, 1);
+  ProcessState ps;
+  ASSERT_TRUE(c->state("", &ps).ok());
+  EXPECT_EQ(ps.status, ProcessStatus::kRunning);  // announced while the init still runs
+  ASSERT_TRUE(c->kill("", SIGKILL, true).ok());
+  ExitInfo e;
+  ASSERT_TRUE(c->wait("", &e).ok());
+  EXPECT_EQ(e.exit_status, 137u);
+  EXPECT_EQ(ooms, 1);  // no second announcement at the exit
+  ASSERT_TRUE(c->destroy(&e).ok());
 }
 
 }  // namespace
