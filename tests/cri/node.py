@@ -4,12 +4,14 @@ Everything lives under one short temp dir W (root, state, sockets, CNI config an
 storage, logs); the only host-wide objects are the ones the kernel and CNI force on us, and each is
 recorded so teardown() removes exactly those and check_clean() proves it:
   - the bridge link wpcri<rand> (CNI bridge plugin) on a private 10.88.<rand>.0/24 subnet,
-  - net.ipv4.ip_forward (the bridge plugin's isGateway turns it on): saved, restored,
+  - net.ipv4.ip_forward (the bridge plugin's isGateway turns it on): saved, restored -- by the last of
+    the nodes running at once on this machine (IpForward below),
   - pod netns mounts under /var/run/netns (containerd 1.6's CRI hard-codes that dir),
   - CNI result cache files under /var/lib/cni (libcni's default CacheDir, not configurable in 1.6),
   - the cgroup parent /wpcri<rand> under each v1 controller (what kubelet's pod cgroups would be).
 Never touches /run/containerd, /etc/containerd or the host's containerd. Single-threaded.
 """
+import fcntl
 import glob
 import hashlib
 import json
@@ -27,6 +29,54 @@ CGROUP_V1_ROOT = "/sys/fs/cgroup"
 
 class NodeError(Exception):
     pass
+
+
+class IpForward:
+    """net.ipv4.ip_forward is one host-wide value and several nodes (tests, benchmarks, other people's
+    runs) may overlap: the first one in records the original value in STATE, each node registers its
+    dir, and the last one out restores the value. Entries of crashed runs (dir gone) are dropped."""
+
+    STATE = "/run/wasipool-cri-ip_forward.json"
+    SYSCTL = "/proc/sys/net/ipv4/ip_forward"
+
+    def __init__(self, node_dir):
+        self.node_dir = node_dir
+
+    def _update(self, change):
+        # The lock is on /run itself, so no lock file outlives the runs.
+        lock = os.open(os.path.dirname(self.STATE), os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                with open(self.STATE) as f:
+                    state = json.load(f)
+            except (OSError, ValueError):
+                state = {"original": read_file(self.SYSCTL).strip(), "nodes": []}
+            state["nodes"] = [d for d in state["nodes"] if os.path.isdir(d)]
+            result = change(state)
+            if state["nodes"]:
+                with open(self.STATE, "w") as f:
+                    json.dump(state, f)
+            elif os.path.exists(self.STATE):
+                os.unlink(self.STATE)
+            return result
+        finally:
+            os.close(lock)
+
+    def register(self):
+        self._update(lambda st: st["nodes"].append(self.node_dir))
+
+    def release(self):
+        """Restores the original value if no other node runs. Returns the original value, or None
+        while other nodes still run."""
+        def change(st):
+            st["nodes"] = [d for d in st["nodes"] if d != self.node_dir]
+            if st["nodes"]:
+                return None
+            with open(self.SYSCTL, "w") as f:
+                f.write(st["original"])
+            return st["original"]
+        return self._update(change)
 
 
 def read_file(path, default=""):
@@ -61,7 +111,8 @@ class Node:
         self.bin_dir = os.path.join(self.dir, "bin")
         self.runtimes = {}  # handler -> runtime_type added by us (when node install is not used)
         self.proc = None
-        self.ip_forward_saved = read_file("/proc/sys/net/ipv4/ip_forward").strip()
+        self.ip_forward = IpForward(self.dir)
+        self.ip_forward_restored = None
         # Pod netns paths of this node's pods (Harness fills it from the sandboxes' runtime specs):
         # /var/run/netns is shared with any other node on the machine, so only these are ours.
         self.netns_paths = set()
@@ -70,6 +121,7 @@ class Node:
         self.host_dirs_created = [p for p in ("/var/lib/cni/results", "/var/lib/cni", "/var/run/netns")
                                   if not os.path.exists(p)]
         os.makedirs(self.bin_dir)
+        self.ip_forward.register()
 
     def _free_subnet_octet(self):
         routes = subprocess.run(["ip", "-4", "route"], capture_output=True, text=True).stdout
@@ -303,9 +355,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
                 os.rmdir(path)
         forced += ["container cgroup %s%s (%s)" % (self.cgroup_parent, rel, ",".join(ctrls))
                    for rel, ctrls in sorted(left_cgroups.items())]
-        if self.ip_forward_saved:
-            with open("/proc/sys/net/ipv4/ip_forward", "w") as f:
-                f.write(self.ip_forward_saved)
+        self.ip_forward_restored = self.ip_forward.release()
         shutil.rmtree(self.dir, ignore_errors=True)
         return forced
 
@@ -343,8 +393,9 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
         left += ["cgroup " + c for c in self._our_cgroups()]
         if subprocess.run(["ip", "link", "show", self.bridge], capture_output=True).returncode == 0:
             left.append("bridge " + self.bridge)
-        if read_file("/proc/sys/net/ipv4/ip_forward").strip() != self.ip_forward_saved:
-            left.append("ip_forward not restored")
+        if self.ip_forward_restored is not None and \
+                read_file(IpForward.SYSCTL).strip() != self.ip_forward_restored:
+            left.append("ip_forward not restored to %s" % self.ip_forward_restored)
         if os.path.exists(self.dir):
             left.append("dir " + self.dir)
         return left
