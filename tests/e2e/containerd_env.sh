@@ -221,6 +221,20 @@ ctd_cleanup() {
   [ -z "$leaks" ]
 }
 
+# Tear down what a test killed with SIGKILL (no EXIT trap ran) left: `ctd_cleanup_dir /tmp/ctd.XXXXXX`.
+# Run it in a subshell (it exits through ctd_fail on bad input); prints the leaks it removed.
+ctd_cleanup_dir() {
+  [ -f "${1:?ctd_cleanup_dir DIR}/config.toml" ] || ctd_fail "$1 is not a harness dir"
+  CTD_DIR=$(cd "$1" && pwd); CTD_SOCK=$CTD_DIR/c.sock; CTD_LOG=$CTD_DIR/containerd.log
+  CTD_NS=e2e$(basename "$CTD_DIR" | cut -d. -f2 | tr 'A-Z' 'a-z')
+  local p
+  for p in $(pgrep -f -- "--config $CTD_DIR/config.toml") $(pgrep -f -- "--address $CTD_SOCK events"); do
+    kill "$p" 2>/dev/null
+  done
+  CTD_PID=; CTD_EVENTS_PID=
+  ctd_cleanup
+}
+
 _ctd_exit_trap() {
   local rc=$?
   if [ "$rc" != 0 ] && [ -n "${CTD_LOG:-}" ] && [ -f "$CTD_LOG" ]; then
