@@ -331,16 +331,11 @@ class ContainerImpl final : public Container {
     if (p.pid <= 0) return Status::Error(Code::kNotFound, "process " + label(exec_id) + " has not started");
     int sig = static_cast<int>(signal);
     if (sig <= 0 || sig >= NSIG) return invalid("kill: invalid signal " + std::to_string(signal));
-    if (exec_id.empty() && core_->kind == WorkloadKind::kRunc) {
-      lock.unlock();  // see start(): no lock across a runc call
-      std::string e = core_->runc->kill(core_->id, sig, all);
-      if (!e.empty()) {
-        if (e.find("not running") != std::string::npos || e.find("process already finished") != std::string::npos)
-          return Status::Error(Code::kNotFound, "process already finished");
-        return internal(e);
-      }
-      return Status::Ok();
-    }
+    // Direct signals, also for runc's init (what `runc kill` itself does: kill(2) on the init pid, and on
+    // every pid of the cgroup for --all): the answer must go out in microseconds. A fork+exec of `runc kill`
+    // kept a Kill open while the exit it caused travelled TaskExit -> Delete -> Shutdown, and containerd
+    // then failed that Kill with "ttrpc: closed". Status is not Stopped under this lock, so the pid is not
+    // reaped or was reaped microseconds ago (its exit dispatch pending): far too soon for pid reuse.
     if (::kill(p.pid, sig) != 0 && errno == ESRCH) return Status::Error(Code::kNotFound, "process already finished");
     if (all && core_->cgroup.valid()) core_->cgroup.signal_all(sig);
     return Status::Ok();
