@@ -72,6 +72,7 @@ class Harness:
         self.all_pods = []
         self.cri = None
         self.installed_by = None
+        self.config_before_install = None
 
     # --- setup --------------------------------------------------------------------------------------
     def start(self, handlers=()):
@@ -96,8 +97,17 @@ class Harness:
             raise HarnessError("%s missing: build the wasipool target" % self.wasipool)
         probe = subprocess.run([self.wasipool, "node", "--help"], capture_output=True, text=True)
         if NOT_BUILT not in probe.stdout + probe.stderr:
-            run([self.wasipool, "node", "install", "--config", self.node.config_path,
-                 "--bin-dir", self.node.bin_dir, "--no-restart"], "wasipool node install")
+            with open(self.node.config_path, "rb") as f:
+                self.config_before_install = f.read()
+            install = [self.wasipool, "node", "install", "--config", self.node.config_path,
+                       "--bin-dir", self.node.bin_dir, "--no-restart"]
+            run(install, "wasipool node install")
+            with open(self.node.config_path, "rb") as f:
+                installed = f.read()
+            run(install, "wasipool node install (again)")
+            with open(self.node.config_path, "rb") as f:
+                if f.read() != installed:
+                    raise HarnessError("a second `wasipool node install` changed %s" % self.node.config_path)
             # status exits 0 only when every handler is registered and resolves to a shim on the PATH
             # containerd will run with (our bin dir first, see Node.start).
             run([self.wasipool, "node", "status", "--config", self.node.config_path, "--bin-dir",
@@ -240,6 +250,17 @@ class Harness:
                 problems.append("cleanup of pod %s: %s" % (pod.name, e))
         if self.cri:
             self.cri.close()
+        if self.installed_by == "wasipool node install":
+            # The node after real pods: uninstall must give back the config byte for byte.
+            try:
+                run([self.wasipool, "node", "uninstall", "--config", self.node.config_path, "--bin-dir",
+                     self.node.bin_dir, "--no-restart"], "wasipool node uninstall")
+                with open(self.node.config_path, "rb") as f:
+                    if f.read() != self.config_before_install:
+                        problems.append("`wasipool node uninstall` did not restore %s byte for byte"
+                                        % self.node.config_path)
+            except HarnessError as e:
+                problems.append(str(e))
         self.registry.stop()
         forced = self.node.teardown()
         problems += ["teardown had to remove: " + f for f in forced]
