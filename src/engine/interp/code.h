@@ -18,6 +18,25 @@
 
 namespace wasipool::interp {
 
+// Two binary operations in a row where the second consumes the first's result (an operand-stack
+// temporary nobody else reads): [dst|a][b|c], t = a OP1 b, then FI32/FF64: dst = t OP2 c, RF64:
+// dst = c OP2 t (the float forms are never swapped, so NaN operand order stays exactly as written).
+// Rows are OP1, columns OP2; compile.cpp computes the Op from the two indices.
+#define WASIPOOL_INTERP_FUSED_I32_ROW(X, A)                                        \
+  X(A, Add) X(A, Sub) X(A, Mul) X(A, And) X(A, Or) X(A, Xor) X(A, Shl) X(A, ShrS) X(A, ShrU) X(A, Rotl)
+#define WASIPOOL_INTERP_FUSED_I32(X)                                               \
+  WASIPOOL_INTERP_FUSED_I32_ROW(X, Add) WASIPOOL_INTERP_FUSED_I32_ROW(X, Sub)      \
+  WASIPOOL_INTERP_FUSED_I32_ROW(X, Mul) WASIPOOL_INTERP_FUSED_I32_ROW(X, And)      \
+  WASIPOOL_INTERP_FUSED_I32_ROW(X, Or) WASIPOOL_INTERP_FUSED_I32_ROW(X, Xor)       \
+  WASIPOOL_INTERP_FUSED_I32_ROW(X, Shl) WASIPOOL_INTERP_FUSED_I32_ROW(X, ShrS)     \
+  WASIPOOL_INTERP_FUSED_I32_ROW(X, ShrU) WASIPOOL_INTERP_FUSED_I32_ROW(X, Rotl)
+constexpr int kFusedI32 = 10;
+#define WASIPOOL_INTERP_FUSED_F64_ROW(X, A) X(A, Add) X(A, Sub) X(A, Mul) X(A, Div)
+#define WASIPOOL_INTERP_FUSED_F64(X)                                               \
+  WASIPOOL_INTERP_FUSED_F64_ROW(X, Add) WASIPOOL_INTERP_FUSED_F64_ROW(X, Sub)      \
+  WASIPOOL_INTERP_FUSED_F64_ROW(X, Mul) WASIPOOL_INTERP_FUSED_F64_ROW(X, Div)
+constexpr int kFusedF64 = 4;
+
 // Internal opcodes: every wasm opcode (same names, numeric ones are implemented 1:1 with slot
 // operands; control ones are never emitted), then the interpreter's own instructions.
 enum class Op : uint16_t {
@@ -46,6 +65,8 @@ enum class Op : uint16_t {
 #define WASIPOOL_INTERP_OPS(X)                                                     \
   X(Copy)        /* [dst|src]                         */                           \
   X(Copy2)       /* [dst|src] [dst|src]  two copies   */                           \
+  X(Copy3)       /* three, in order                   */                           \
+  X(Copy4)       /* four, in order                    */                           \
   X(Jump)        /* [off]                             */                           \
   X(BrCopy1)     /* [off] [src|dst]                   */                           \
   X(BrCopyN)     /* [off] [src|dst] [n]               */                           \
@@ -66,10 +87,23 @@ enum class Op : uint16_t {
   X(RetN)        /* [hdr|src] [n]                     */                           \
   X(CallOp)      /* [func|args]                       */                           \
   X(CallIndirectOp) /* [table|type] [idx|args]        */                           \
-  X(SelectOp)    /* [dst|a] [b|cond]                  */
+  X(SelectOp)    /* [dst|a] [b|cond]                  */                           \
+  /* a load feeding a store of the same width: [da|db][sa|sb][doff|soff], both addresses   \
+     u32(x + y) + offset, source checked first (the load would trap first) */           \
+  X(MemCopy1) X(MemCopy2) X(MemCopy4) X(MemCopy8)
+
 #define WASIPOOL_X(Name) Name,
   WASIPOOL_INTERP_OPS(WASIPOOL_X)
 #undef WASIPOOL_X
+#define WASIPOOL_X2(A, B) FI32##A##_##B,
+  WASIPOOL_INTERP_FUSED_I32(WASIPOOL_X2)
+#undef WASIPOOL_X2
+#define WASIPOOL_X2(A, B) FF64##A##_##B,
+  WASIPOOL_INTERP_FUSED_F64(WASIPOOL_X2)
+#undef WASIPOOL_X2
+#define WASIPOOL_X2(A, B) RF64##A##_##B,
+  WASIPOOL_INTERP_FUSED_F64(WASIPOOL_X2)
+#undef WASIPOOL_X2
   kCount
 };
 
@@ -80,6 +114,9 @@ static_assert(static_cast<int>(Op::AddI64Store32) - static_cast<int>(Op::AddI32S
               static_cast<int>(Op::I64Store32) - static_cast<int>(Op::I32Store));
 static_assert(static_cast<int>(Op::BrF64GeBack) - static_cast<int>(Op::BrNezBack) ==
               static_cast<int>(Op::BrF64Ge) - static_cast<int>(Op::BrNez));
+
+static_assert(static_cast<int>(Op::kCount) - static_cast<int>(Op::FI32Add_Add) ==
+              kFusedI32 * kFusedI32 + 2 * kFusedF64 * kFusedF64);
 
 // The backward form of a conditional branch (same operands).
 inline Op back_of(Op op) {

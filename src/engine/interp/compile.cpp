@@ -124,6 +124,53 @@ Op invert(Op op) {
   }
 }
 
+// Position of a binary operation in the fused-pair rows/columns of code.h, or -1.
+int fused_i32_index(Opcode op) {
+  switch (op) {
+    case Opcode::I32Add: return 0;
+    case Opcode::I32Sub: return 1;
+    case Opcode::I32Mul: return 2;
+    case Opcode::I32And: return 3;
+    case Opcode::I32Or: return 4;
+    case Opcode::I32Xor: return 5;
+    case Opcode::I32Shl: return 6;
+    case Opcode::I32ShrS: return 7;
+    case Opcode::I32ShrU: return 8;
+    case Opcode::I32Rotl: return 9;
+    default: return -1;
+  }
+}
+int fused_f64_index(Opcode op) {
+  switch (op) {
+    case Opcode::F64Add: return 0;
+    case Opcode::F64Sub: return 1;
+    case Opcode::F64Mul: return 2;
+    case Opcode::F64Div: return 3;
+    default: return -1;
+  }
+}
+// Integer operations whose operands may be swapped (exact: no NaN payloads involved).
+bool commutative_i32(Opcode op) {
+  return op == Opcode::I32Add || op == Opcode::I32Mul || op == Opcode::I32And || op == Opcode::I32Or ||
+         op == Opcode::I32Xor;
+}
+// Bytes a load reads / a store writes (a store of the same width as a load writes back the same bytes).
+uint32_t access_size(Opcode op) {
+  switch (op) {
+    case Opcode::I32Load8S: case Opcode::I32Load8U: case Opcode::I64Load8S: case Opcode::I64Load8U:
+    case Opcode::I32Store8: case Opcode::I64Store8:
+      return 1;
+    case Opcode::I32Load16S: case Opcode::I32Load16U: case Opcode::I64Load16S: case Opcode::I64Load16U:
+    case Opcode::I32Store16: case Opcode::I64Store16:
+      return 2;
+    case Opcode::I32Load: case Opcode::F32Load: case Opcode::I64Load32S: case Opcode::I64Load32U:
+    case Opcode::I32Store: case Opcode::F32Store: case Opcode::I64Store32:
+      return 4;
+    default:
+      return 8;
+  }
+}
+
 bool is_unary_sig(ir::Sig s) {
   using ir::Sig;
   switch (s) {
@@ -171,17 +218,21 @@ class FunctionCompiler {
   uint32_t rel(uint32_t start, uint32_t target) const {
     return static_cast<uint32_t>(static_cast<int32_t>(static_cast<int64_t>(target) - start));
   }
-  // Two copies in a row become one instruction (register shuffles at block ends, a = b; c = d).
+  // Up to four copies in a row become one instruction (register shuffles at block ends and loop
+  // back-edges, a = b; c = d; ...), executed in order.
   void emit_copy(uint32_t dst, uint32_t src) {
     if (copy_end_ == here()) {
-      code_[copy_start_] = reinterpret_cast<uint64_t>(h_[static_cast<uint16_t>(Op::Copy2)]);
+      static constexpr Op kForms[] = {Op::Copy, Op::Copy2, Op::Copy3, Op::Copy4};
+      code_[copy_start_] = reinterpret_cast<uint64_t>(h_[static_cast<uint16_t>(kForms[copy_count_])]);
       word(pack(dst, src));
-      copy_end_ = kNone;
+      ++copy_count_;
+      copy_end_ = copy_count_ < 4 ? here() : kNone;
       return;
     }
     copy_start_ = begin(Op::Copy);
     word(pack(dst, src));
     copy_end_ = here();
+    copy_count_ = 1;
   }
   // A declared local still holds its initial zero: nothing has written it, and no loop has begun
   // (code before the first loop runs at most once per call, in code order).
@@ -194,6 +245,8 @@ class FunctionCompiler {
     producer_end_ = kNone;
     cmp_end_ = kNone;
     add_end_ = kNone;
+    bin_end_ = kNone;
+    load_end_ = kNone;
   }
   void forget_fusion() {
     copy_end_ = kNone;
@@ -399,7 +452,13 @@ class FunctionCompiler {
   uint32_t producer_end_ = kNone, producer_word_ = 0, producer_slot_ = 0;
   uint32_t cmp_end_ = kNone, cmp_start_ = 0, cmp_a_ = 0, cmp_b_ = 0, cmp_slot_ = 0;
   uint32_t add_end_ = kNone, add_start_ = 0, add_a_ = 0, add_b_ = 0, add_slot_ = 0;
-  uint32_t copy_end_ = kNone, copy_start_ = 0;
+  uint32_t copy_end_ = kNone, copy_start_ = 0, copy_count_ = 0;
+  // The binary operation just emitted into a stack temporary (fusable with a consumer), and the load.
+  uint32_t bin_end_ = kNone, bin_start_ = 0, bin_a_ = 0, bin_b_ = 0, bin_slot_ = 0;
+  Opcode bin_op_ = Opcode::Nop;
+  uint32_t load_end_ = kNone, load_start_ = 0, load_x_ = 0, load_y_ = 0, load_off_ = 0, load_slot_ = 0;
+  uint32_t load_size_ = 0;
+  uint32_t zero_slot_ = 0;
   uint32_t const_base_ = 0;      // first constant slot
   bool seen_loop_ = false;
   std::vector<bool> zero_;       // per declared local: still its initial zero (see known_zero)
@@ -423,6 +482,9 @@ Result<Ok, engine::Error> FunctionCompiler::collect_constants() {
     }
     if (consts_.emplace(v, base + static_cast<uint32_t>(const_values_.size())).second) const_values_.push_back(v);
   }
+  // Zero is always present: a fused memory copy uses it as the second addend of a plain address.
+  if (consts_.emplace(0, base + static_cast<uint32_t>(const_values_.size())).second) const_values_.push_back(0);
+  zero_slot_ = consts_.at(0);
   const_base_ = base;
   stack_base_ = base + static_cast<uint32_t>(const_values_.size());
   zero_.assign(fn_.num_locals, true);
@@ -788,21 +850,47 @@ Result<Ok, engine::Error> FunctionCompiler::step(const Instr& in) {
       Entry a = pop_raw();
       bool fused = a.kind == Entry::Add ? (x = a.slot, y = a.slot2, true) : take_add(a, x, y);
       uint32_t dst = push_stack();
+      uint32_t start;
       if (fused) {
         Op fop = static_cast<Op>(static_cast<uint16_t>(Op::AddI32Load) + static_cast<uint16_t>(in.op) -
                                  static_cast<uint16_t>(Opcode::I32Load));
-        uint32_t start = begin(fop);
+        start = begin(fop);
         word(pack(dst, x));
         word(pack(y, offset));
         produced(start, dst);
       } else {
-        uint32_t start = begin(op);
+        start = begin(op);
         word(pack(dst, a.slot));
         word(offset);
         produced(start, dst);
+        x = a.slot;
+        y = zero_slot_;
       }
+      load_end_ = here();
+      load_start_ = start;
+      load_x_ = x;
+      load_y_ = y;
+      load_off_ = offset;
+      load_slot_ = dst;
+      load_size_ = access_size(in.op);
     } else {  // store
       Entry v = pop(), a = pop_raw();
+      if (v.kind == Entry::Stack && load_end_ == here() && v.slot == load_slot_ &&
+          load_size_ == access_size(in.op)) {
+        // The stored value is the load just emitted, same width: one copy through memory. The
+        // address entry is read after the load either way (a load writes no local).
+        uint32_t sx = load_x_, sy = load_y_, soff = load_off_;
+        code_.resize(load_start_);
+        forget_fusion();
+        if (a.kind == Entry::Add) x = a.slot, y = a.slot2;
+        else x = a.slot, y = zero_slot_;
+        uint32_t sz = load_size_;
+        begin(sz == 1 ? Op::MemCopy1 : sz == 2 ? Op::MemCopy2 : sz == 4 ? Op::MemCopy4 : Op::MemCopy8);
+        word(pack(x, y));
+        word(pack(sx, sy));
+        word(pack(offset, soff));
+        return Ok{};
+      }
       if (a.kind == Entry::Add ? (x = a.slot, y = a.slot2, true) : take_add(a, x, y)) {
         Op fop = static_cast<Op>(static_cast<uint16_t>(Op::AddI32Store) + static_cast<uint16_t>(in.op) -
                                  static_cast<uint16_t>(Opcode::I32Store));
@@ -846,11 +934,47 @@ Result<Ok, engine::Error> FunctionCompiler::step(const Instr& in) {
       }
     }
     Entry b = pop(), a = pop();
+    if (bin_end_ == here()) {
+      // The previous instruction computed one operand into a stack temporary: fold it in.
+      int i1 = -1, i2 = -1;
+      Op base = Op::kCount;
+      uint32_t c = 0;
+      bool left = a.kind == Entry::Stack && a.slot == bin_slot_;
+      bool right = b.kind == Entry::Stack && b.slot == bin_slot_;
+      if ((i1 = fused_i32_index(bin_op_)) >= 0 && (i2 = fused_i32_index(in.op)) >= 0) {
+        if (left) base = Op::FI32Add_Add, c = b.slot;
+        else if (right && commutative_i32(in.op)) base = Op::FI32Add_Add, c = a.slot;
+        if (base != Op::kCount) i1 = i1 * kFusedI32 + i2;
+      } else if ((i1 = fused_f64_index(bin_op_)) >= 0 && (i2 = fused_f64_index(in.op)) >= 0) {
+        if (left) base = Op::FF64Add_Add, c = b.slot;
+        else if (right) base = Op::RF64Add_Add, c = a.slot;
+        if (base != Op::kCount) i1 = i1 * kFusedF64 + i2;
+      }
+      if (base != Op::kCount) {
+        uint32_t ba = bin_a_, bb = bin_b_;
+        code_.resize(bin_start_);
+        forget_fusion();
+        uint32_t dst = push_stack();
+        uint32_t start = begin(static_cast<Op>(static_cast<uint16_t>(base) + i1));
+        word(pack(dst, ba));
+        word(pack(bb, c));
+        produced(start, dst);
+        return Ok{};
+      }
+    }
     uint32_t dst = push_stack();
     uint32_t start = begin(op);
     word(pack(dst, a.slot));
     word(b.slot);
     produced(start, dst);
+    if (fused_i32_index(in.op) >= 0 || fused_f64_index(in.op) >= 0) {
+      bin_end_ = here();
+      bin_start_ = start;
+      bin_op_ = in.op;
+      bin_a_ = a.slot;
+      bin_b_ = b.slot;
+      bin_slot_ = dst;
+    }
     if (in.op == Opcode::I32Add) {
       add_end_ = here();
       add_start_ = start;
@@ -897,9 +1021,12 @@ Result<Ok, engine::Error> FunctionCompiler::run() {
                                 "function " + std::to_string(out_.func_index) + " needs too many slots"});
   }
   // Results are copied to slot 0.. on return; make sure they fit even in a frame with few slots.
-  out_.frame_size = std::max(stack_base_ + max_height_, out_.num_results);
   out_.init.assign(fn_.num_locals, 0);
   out_.init.insert(out_.init.end(), const_values_.begin(), const_values_.end());
+  // The call path copies `init` two words at a time: pad it, and keep the pad inside the frame.
+  if (out_.init.size() % 2) out_.init.push_back(0);
+  out_.frame_size = std::max({stack_base_ + max_height_, out_.num_results,
+                              np + kHeaderSlots + static_cast<uint32_t>(out_.init.size())});
   code_.shrink_to_fit();
   return Ok{};
 }
