@@ -229,7 +229,9 @@ class Harness:
                 time.sleep(0.2)
 
     def note_netns(self):
+        """Tells the node which netns and sandbox ids are its own (teardown touches nothing else)."""
         self.node.netns_paths.update(p.netns for p in self.all_pods if p.netns)
+        self.node.sandbox_ids.update(p.sandbox_id for p in self.all_pods if p.sandbox_id)
 
     def residue(self):
         """Leftovers of removed pods while the node runs (containerd and the registry excepted)."""

@@ -116,6 +116,7 @@ class Node:
         # Pod netns paths of this node's pods (Harness fills it from the sandboxes' runtime specs):
         # /var/run/netns is shared with any other node on the machine, so only these are ours.
         self.netns_paths = set()
+        self.sandbox_ids = set()  # ours, to recognise libcni's per-sandbox cache files (loopback too)
         self.cni_cache_before = set(glob.glob("/var/lib/cni/results/*"))
         # Host dirs containerd/libcni create on first use; removed again (when empty) if we made them.
         self.host_dirs_created = [p for p in ("/var/lib/cni/results", "/var/lib/cni", "/var/run/netns")
@@ -285,6 +286,14 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
                 pids.append(int(entry))
         return pids
 
+    def _cgroup_pids(self):
+        pids = set()
+        for path in self._our_cgroups():
+            for root, _, files in os.walk(path):
+                if "cgroup.procs" in files:
+                    pids.update(int(x) for x in read_file(os.path.join(root, "cgroup.procs")).split())
+        return sorted(pids)
+
     def _our_mounts(self):
         mounts = []
         for line in read_file("/proc/self/mountinfo").splitlines():
@@ -304,6 +313,12 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
                 found.append(path)
         return found
 
+    def _is_ours(self, cache_path):
+        """libcni names cache files <network>-<sandbox id>-<ifname>: ours carry our network's name or
+        (the loopback network, same name on every node) one of our sandbox ids."""
+        name = os.path.basename(cache_path)
+        return self.name in name or any(sid in name for sid in self.sandbox_ids)
+
     def _new_cni_cache(self):
         return sorted(set(glob.glob("/var/lib/cni/results/*")) - self.cni_cache_before)
 
@@ -318,7 +333,17 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-        time.sleep(0.1) if forced else None
+        # Container processes (pause, workloads) live in another mount namespace, so neither their
+        # cmdline nor cwd names W; our cgroup tree finds them.
+        for pid in self._cgroup_pids():
+            forced.append("container process %d (%s)" % (pid, read_file("/proc/%d/cmdline" % pid).replace("\0", " ")[:80]))
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        deadline = time.time() + 5
+        while self._cgroup_pids() and time.time() < deadline:
+            time.sleep(0.05)
         for mount in sorted(self._our_mounts(), key=len, reverse=True):
             forced.append("mount " + mount)
             subprocess.run(["umount", "-l", mount], capture_output=True)
@@ -331,7 +356,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
             except OSError:
                 pass
         for path in self._new_cni_cache():
-            if self.name in os.path.basename(path):
+            if self._is_ours(path):
                 forced.append("cni cache " + path)
                 os.unlink(path)
         if subprocess.run(["ip", "link", "show", self.bridge], capture_output=True).returncode == 0:
@@ -348,6 +373,9 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
                     os.rmdir(root)
                 except OSError as e:
                     forced.append("cgroup %s: %s" % (root, e))
+        for path in self.shim_sockets_left(self.sandbox_ids):
+            forced.append("shim socket " + path)  # its shim was killed above, before it could unlink
+            os.unlink(path)
         for path in self.host_dirs_created:
             if os.path.isdir(path) and not os.listdir(path):
                 if path == "/var/run/netns":
@@ -389,7 +417,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
         left += ["process %d" % p for p in self._our_processes()]
         left += ["mount " + m for m in self._our_mounts()]
         left += ["netns " + n for n in self._new_netns()]
-        left += ["cni cache " + p for p in self._new_cni_cache() if self.name in p]
+        left += ["cni cache " + p for p in self._new_cni_cache() if self._is_ours(p)]
         left += ["cgroup " + c for c in self._our_cgroups()]
         if subprocess.run(["ip", "link", "show", self.bridge], capture_output=True).returncode == 0:
             left.append("bridge " + self.bridge)
