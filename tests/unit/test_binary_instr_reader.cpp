@@ -57,6 +57,56 @@ TEST(BinaryInstrReader, Constants) {
             std::string::npos);
 }
 
+// The inline fast path (instr_reader.h) and the general decoder must agree: a reused Instr through
+// next(Instr&), one-byte forms at the very end of the code, the sign of one-byte i32.const, LEB128s
+// padded to the maximum length (wasm-ld's call indices) and the errors the fast paths hand over.
+TEST(BinaryInstrReader, FastPathsAgreeWithTheGeneralDecoder) {
+  const Bytes code = {0x20, 0x05,                          // local.get 5
+                      0x41, 0x7D,                          // i32.const -3
+                      0x41, 0x3F,                          // i32.const 63
+                      0x41, 0xC0, 0x00,                    // i32.const 64 (two bytes)
+                      0x10, 0x85, 0x80, 0x80, 0x80, 0x00,  // call 5, padded to 5 bytes
+                      0x6A,                                // i32.add
+                      0x10, 0x85, 0x00};                   // call 5, 2 bytes, at the end
+  InstrReader r(code, 0x10);
+  Instr in;
+  ASSERT_TRUE(r.next(in));
+  EXPECT_EQ(in.op, ir::Opcode::LocalGet);
+  EXPECT_EQ(in.a, 5u);
+  EXPECT_EQ(in.offset, 0x10u);
+  ASSERT_TRUE(r.next(in));
+  EXPECT_EQ(in.op, ir::Opcode::I32Const);
+  EXPECT_EQ(in.value, 0xFFFFFFFDu);
+  ASSERT_TRUE(r.next(in));
+  EXPECT_EQ(in.value, 63u);
+  ASSERT_TRUE(r.next(in));
+  EXPECT_EQ(in.value, 64u);
+  ASSERT_TRUE(r.next(in));
+  EXPECT_EQ(in.op, ir::Opcode::Call);
+  EXPECT_EQ(in.a, 5u);
+  EXPECT_EQ(in.offset, 0x19u);
+  ASSERT_TRUE(r.next(in));
+  EXPECT_EQ(in.op, ir::Opcode::I32Add);
+  EXPECT_EQ(in.offset, 0x1Fu);
+  ASSERT_TRUE(r.next(in));
+  EXPECT_EQ(in.op, ir::Opcode::Call);
+  EXPECT_EQ(in.a, 5u);
+  EXPECT_TRUE(r.at_end());
+
+  // u32 LEB: the 5th byte may carry only 4 more bits; a 6th byte is always too long.
+  EXPECT_EQ(read_one({0x10, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F}).a, 0xFFFFFFFFu);
+  EXPECT_NE(read_fails({0x10, 0x80, 0x80, 0x80, 0x80, 0x10}).message.find("integer too large"),
+            std::string::npos);
+  EXPECT_NE(read_fails({0x10, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00}).message.find("integer"),
+            std::string::npos);
+  // An index immediate missing at the end of the code, or cut inside its LEB128.
+  EXPECT_EQ(read_fails({0x20}).kind, ErrorKind::Malformed);
+  EXPECT_EQ(read_fails({0x20, 0x80}).kind, ErrorKind::Malformed);
+  EXPECT_EQ(read_fails({0x41}).kind, ErrorKind::Malformed);
+  // Unknown one-byte opcodes still get the general decoder's message.
+  EXPECT_NE(read_fails({0x27}).message.find("illegal opcode 0x27"), std::string::npos);
+}
+
 TEST(BinaryInstrReader, BlockTypes) {
   Instr i = read_one({0x02, 0x40});
   EXPECT_EQ(i.block.kind, BlockType::Kind::Empty);

@@ -94,6 +94,24 @@ struct Cursor {
       out = *p++;
       return true;
     }
+    // Multi-byte, with room for the longest form: inline when well formed (call and global indices
+    // come padded to 5 bytes from wasm-ld, memarg offsets often take 2-3). Overlong forms are legal
+    // up to the maximum length; the last byte's bits beyond Bits must be zero. Anything else —
+    // including every error — takes the general reader, so the messages stay its own.
+    constexpr unsigned kMax = (Bits + 6) / 7;
+    if (__builtin_expect(end - p >= static_cast<ptrdiff_t>(kMax), 1)) {
+      uint64_t v = 0;
+      for (unsigned i = 0; i < kMax; ++i) {
+        const uint8_t b = p[i];
+        v |= static_cast<uint64_t>(b & 0x7F) << (7 * i);
+        if (b < 0x80) {
+          if (i == kMax - 1 && (b >> (Bits - 7 * (kMax - 1))) != 0) break;  // too large: slow path
+          out = v;
+          p += i + 1;
+          return true;
+        }
+      }
+    }
     LebResult r = uleb_slow<Bits>(p, end);
     if (r.status != LebStatus::Ok) return leb_fail(r.status);
     out = r.value;
@@ -170,6 +188,38 @@ struct ByteTable {
 };
 const ByteTable kBytes;
 
+// Immediates that are exactly one u32 index, decoded into Instr::a.
+constexpr bool is_index_imm(ir::Imm imm) {
+  return imm == ir::Imm::Label || imm == ir::Imm::Func || imm == ir::Imm::Local || imm == ir::Imm::Global ||
+         imm == ir::Imm::Table || imm == ir::Imm::Data || imm == ir::Imm::Elem;
+}
+
+}  // namespace
+
+namespace detail {
+namespace {
+// Which one-byte opcodes the inline fast path may finish (see instr_reader.h).
+Fast fast_of(ir::Imm imm) {
+  if (imm == ir::Imm::None) return Fast::None;
+  if (is_index_imm(imm)) return Fast::Index;
+  if (imm == ir::Imm::I32) return Fast::I32;
+  return Fast::Slow;
+}
+}  // namespace
+FastTable::FastTable() {
+  for (int b = 0; b < 256; ++b) {
+    const ByteEntry& be = kBytes.e[b];
+    // 0xFC is a prefix, not an opcode; unknown bytes need the slow path's error message.
+    e[b] = FastByte{be.op, (be.op == kNoOp || b == 0xFC) ? Fast::Slow : fast_of(be.imm)};
+  }
+}
+// Defined after kBytes in this file, so it is built from a filled table (same-file static
+// initialisation runs in definition order).
+const FastTable kFastTable;
+}  // namespace detail
+
+namespace {
+
 // Decodes one instruction into `in`, advancing c.p; on failure *c.err says why.
 [[gnu::always_inline]] inline bool decode_instr(Cursor& c, Instr& in, std::vector<uint32_t>& targets) {
   in.offset = c.offset();
@@ -191,6 +241,7 @@ const ByteTable kBytes;
     imm = e.imm;
   }
 
+  if (is_index_imm(imm)) return c.u32(in.a);
   switch (imm) {
     case ir::Imm::None:
       return true;
@@ -217,14 +268,6 @@ const ByteTable kBytes;
       }
       return true;
     }
-    case ir::Imm::Label:
-    case ir::Imm::Func:
-    case ir::Imm::Local:
-    case ir::Imm::Global:
-    case ir::Imm::Table:
-    case ir::Imm::Data:
-    case ir::Imm::Elem:
-      return c.u32(in.a);
     case ir::Imm::BrTable: {
       uint32_t count = 0;
       if (!c.u32(count)) return false;
@@ -298,6 +341,8 @@ const ByteTable kBytes;
     case ir::Imm::TableCopy:
       // Encoded destination first, then source.
       return c.u32(in.a) && c.u32(in.b);
+    default:  // the one-index immediates, decoded above (is_index_imm)
+      break;
   }
   return true;
 }
@@ -307,18 +352,18 @@ const ByteTable kBytes;
 InstrReader::InstrReader(std::span<const uint8_t> code, uint32_t base_offset)
     : code_(code), base_(base_offset) {}
 
-bool InstrReader::next(Instr& out) {
+bool InstrReader::next_slow(Instr& out) {
   Cursor c{code_.data() + pos_, code_.data() + code_.size(), code_.data(), base_, &error_};
   if (__builtin_expect(!decode_instr(c, out, targets_), 0)) return false;
   pos_ = static_cast<size_t>(c.p - code_.data());
   return true;
 }
 
-// The result is built in place and returned through one object so it is not copied.
+// The Result form, for callers outside the hot loops: a fresh Instr each call, copied once into the Result.
 Result<Instr, engine::Error> InstrReader::next() {
-  Result<Instr, engine::Error> result{Instr{}};
-  if (!next(result.value())) result = Result<Instr, engine::Error>(fail(error_));
-  return result;
+  Instr in;  // fresh per call: this form promises no stale fields
+  if (__builtin_expect(!next(in), 0)) return fail(error_);
+  return in;
 }
 
 }  // namespace wasipool::binary

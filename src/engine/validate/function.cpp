@@ -555,6 +555,8 @@ Result<Ok, Error> FunctionValidator::run(uint32_t func_index) {
   };
 
   binary::Instr in;  // reused: next(Instr&) decodes in place
+  const bool has_memory = m_.total_memories() != 0;
+  const uint32_t num_locals = static_cast<uint32_t>(locals_.size());
   while (!ctrls_.empty()) {
     if (reader.at_end())
       return fail(where("END opcode expected", reader.offset(), "the body ends inside a block",
@@ -566,19 +568,35 @@ Result<Ok, Error> FunctionValidator::run(uint32_t func_index) {
       e.message += buf;
       return fail(std::move(e));
     }
-    // Fast path, inline: operators with a fixed signature and no index to check (most of a body).
+    // Fast paths, inline (most of a body): operators with a fixed signature whose immediates need
+    // no check beyond "there is a memory" and the alignment bound, and the local.* operators with an
+    // index in range. Anything else — including every failing index or alignment, so the messages
+    // stay those of instr() — goes to instr(). A pop() that fails has recorded its error already.
     const ir::OpcodeInfo& info = kInfo.info[static_cast<size_t>(in.op)];
-    if (info.sig != ir::Sig::Special && info.imm != ir::Imm::MemArg && info.imm != ir::Imm::Memory) {
+    bool ok;
+    if (info.sig != ir::Sig::Special &&
+        ((info.imm != ir::Imm::MemArg && info.imm != ir::Imm::Memory) ||
+         (has_memory && (info.imm == ir::Imm::Memory || in.align <= info.natural_align)))) {
       const SigTypes& s = kSigTable[static_cast<size_t>(info.sig)];
-      bool ok = true;
+      ok = true;
       for (uint32_t i = s.num_params; ok && i-- > 0;) ok = pop(s.params[i]);
       if (__builtin_expect(ok, 1)) {
         if (s.num_results) push(s.result);
         continue;
       }
-    } else if (instr(in)) {
+    } else if (in.op == Opcode::LocalGet && in.a < num_locals) {
+      push(locals_[in.a]);
       continue;
+    } else if (in.op == Opcode::LocalSet && in.a < num_locals) {
+      ok = pop(locals_[in.a]);
+    } else if (in.op == Opcode::LocalTee && in.a < num_locals) {
+      const VT t = locals_[in.a];
+      ok = pop(t);
+      if (ok) push(t);
+    } else {
+      ok = instr(in);
     }
+    if (__builtin_expect(ok, 1)) continue;
     return fail(where(reason_, in.offset, detail_, kind_));
   }
   if (!reader.at_end())
