@@ -468,10 +468,9 @@ class FunctionCompiler {
 Result<Ok, engine::Error> FunctionCompiler::collect_constants() {
   uint32_t base = static_cast<uint32_t>(type_.params.size()) + kHeaderSlots + fn_.num_locals;
   binary::InstrReader reader(m_.range(fn_.body), fn_.body.offset);
+  Instr in;  // reused: only the fields of the current opcode's immediates are meaningful
   while (!reader.at_end()) {
-    auto r = reader.next();
-    if (!r) return fail(std::move(r).error());
-    const Instr& in = *r;
+    if (!reader.next(in)) return fail(reader.error());
     uint64_t v;
     switch (in.op) {
       case Opcode::I32Const: v = static_cast<uint32_t>(in.value); break;
@@ -1012,10 +1011,10 @@ Result<Ok, engine::Error> FunctionCompiler::run() {
   ctrls_.push_back(std::move(fc));
 
   binary::InstrReader reader(m_.range(fn_.body), fn_.body.offset);
+  Instr in;  // reused (allocation-free decoding): step() reads only the current opcode's immediates
   while (!reader.at_end() && !ctrls_.empty()) {
-    auto r = reader.next();
-    if (!r) return fail(std::move(r).error());
-    if (auto s = step(*r); !s) return fail(std::move(s).error());
+    if (!reader.next(in)) return fail(reader.error());
+    if (auto s = step(in); !s) return fail(std::move(s).error());
     if (uint64_t{stack_base_} + max_height_ > kMaxSlots)
       return fail(engine::Error{engine::ErrorKind::Limit,
                                 "function " + std::to_string(out_.func_index) + " needs too many slots"});
