@@ -250,8 +250,9 @@ int run_main(int argc, char** argv) {
     return kExitUsage;
   }
 
+  // Only the WASI functions MODULE imports: this Linker serves that one module (startup cost).
   engine::Linker linker;
-  wasi::add_to_linker(linker, **ctx);
+  wasi::add_to_linker(linker, **ctx, **module);
   engine::Store store(engine);
 
   std::optional<Watchdog> watchdog;

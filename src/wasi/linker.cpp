@@ -58,27 +58,34 @@ engine::HostFunction bind(WasiFn fn, Context* fixed, ContextSource source) {
   };
 }
 
+// sock_accept arrived with preview1; snapshot_0 never had it.
+bool exists_in(abi::Flavor flavor, const FnDef* d) {
+  return !(flavor == abi::Flavor::Unstable && std::strcmp(d->name, "sock_accept") == 0);
+}
+
 // Exactly one of `fixed` and `source` is set: a Context bound once, or one looked up per call.
+void define_one(engine::Linker& linker, const FnDef* d, Context* fixed, ContextSource source, const char* module,
+                abi::Flavor flavor) {
+  if (d->fn == nullptr) {
+    // proc_exit unwinds the guest with its status; the embedder turns it into the exit code.
+    engine::FuncType exit_type;
+    exit_type.params.push_back(engine::ValType::I32);
+    linker.define_function(module, d->name, exit_type,
+                           [](engine::Caller&, std::span<const uint64_t> args,
+                              std::span<uint64_t>) -> engine::HostResult {
+                             return engine::Trap::exit(static_cast<int32_t>(args[0]));
+                           });
+    return;
+  }
+  linker.define_function(module, d->name, make_type(d->params),
+                         flavor == abi::Flavor::Preview1 ? bind<abi::Flavor::Preview1>(d->fn, fixed, source)
+                                                         : bind<abi::Flavor::Unstable>(d->fn, fixed, source));
+}
+
 void define_all(engine::Linker& linker, Context* fixed, ContextSource source, const char* module,
                 abi::Flavor flavor) {
-  for (const FnDef* d : sorted_defs()) {
-    // sock_accept arrived with preview1; snapshot_0 never had it.
-    if (flavor == abi::Flavor::Unstable && std::strcmp(d->name, "sock_accept") == 0) continue;
-    if (d->fn == nullptr) {
-      // proc_exit unwinds the guest with its status; the embedder turns it into the exit code.
-      engine::FuncType exit_type;
-      exit_type.params.push_back(engine::ValType::I32);
-      linker.define_function(module, d->name, exit_type,
-                             [](engine::Caller&, std::span<const uint64_t> args,
-                                std::span<uint64_t>) -> engine::HostResult {
-                               return engine::Trap::exit(static_cast<int32_t>(args[0]));
-                             });
-      continue;
-    }
-    linker.define_function(module, d->name, make_type(d->params),
-                           flavor == abi::Flavor::Preview1 ? bind<abi::Flavor::Preview1>(d->fn, fixed, source)
-                                                           : bind<abi::Flavor::Unstable>(d->fn, fixed, source));
-  }
+  for (const FnDef* d : sorted_defs())
+    if (exists_in(flavor, d)) define_one(linker, d, fixed, source, module, flavor);
 }
 
 }  // namespace
@@ -86,6 +93,28 @@ void define_all(engine::Linker& linker, Context* fixed, ContextSource source, co
 void add_to_linker(engine::Linker& linker, Context& ctx) {
   define_all(linker, &ctx, nullptr, "wasi_snapshot_preview1", abi::Flavor::Preview1);
   define_all(linker, &ctx, nullptr, "wasi_unstable", abi::Flavor::Unstable);
+}
+
+void add_to_linker(engine::Linker& linker, Context& ctx, const engine::Module& only_imports_of) {
+  const std::vector<const FnDef*>& defs = sorted_defs();
+  for (const ir::Import& imp : only_imports_of.ir().imports) {
+    const char* module = nullptr;
+    abi::Flavor flavor = abi::Flavor::Preview1;
+    if (imp.module == "wasi_snapshot_preview1") {
+      module = "wasi_snapshot_preview1";
+    } else if (imp.module == "wasi_unstable") {
+      module = "wasi_unstable";
+      flavor = abi::Flavor::Unstable;
+    } else {
+      continue;
+    }
+    auto it = std::lower_bound(defs.begin(), defs.end(), imp.name,
+                               [](const FnDef* d, const std::string& n) { return std::strcmp(d->name, n.c_str()) < 0; });
+    // An unknown name is left undefined: instantiation then reports it exactly as with every
+    // function defined (and a wrong signature, defined here, is refused by the Linker as before).
+    if (it == defs.end() || imp.name != (*it)->name || !exists_in(flavor, *it)) continue;
+    define_one(linker, *it, &ctx, nullptr, module, flavor);
+  }
 }
 
 void add_to_linker(engine::Linker& linker, ContextSource source) {

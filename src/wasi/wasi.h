@@ -35,6 +35,12 @@ Result<std::unique_ptr<Context>, std::string> make_context(Config config);
 // (which must outlive every instance created through it).
 void add_to_linker(engine::Linker& linker, Context& ctx);
 
+// The same, but only the WASI functions `only_imports_of` imports: for an embedder whose Linker
+// serves that one module (`wasipool run`), it skips building ~90 host definitions it would never
+// use (startup, issue 3). Instantiating any other module through this Linker may find WASI
+// imports missing. (Added by startup-perf, additively.)
+void add_to_linker(engine::Linker& linker, Context& ctx, const engine::Module& only_imports_of);
+
 // Same functions, but each call finds its Context through `source` (e.g. a thread-local the embedder
 // sets around each guest call): one Linker then serves many short-lived contexts, such as one per HTTP
 // request, instead of being rebuilt for each. A call made while `source` returns null traps.
