@@ -103,6 +103,15 @@ TEST(BinaryInstrReader, FastPathsAgreeWithTheGeneralDecoder) {
   EXPECT_EQ(read_fails({0x20}).kind, ErrorKind::Malformed);
   EXPECT_EQ(read_fails({0x20, 0x80}).kind, ErrorKind::Malformed);
   EXPECT_EQ(read_fails({0x41}).kind, ErrorKind::Malformed);
+  // memarg: both one-byte (inline), a two-byte offset (general decoder), cut short at the end.
+  Instr m = read_one({0x28, 0x02, 0x08});
+  EXPECT_EQ(m.op, ir::Opcode::I32Load);
+  EXPECT_EQ(m.align, 2u);
+  EXPECT_EQ(m.mem_offset, 8u);
+  m = read_one({0x36, 0x02, 0x80, 0x01});
+  EXPECT_EQ(m.op, ir::Opcode::I32Store);
+  EXPECT_EQ(m.mem_offset, 128u);
+  EXPECT_EQ(read_fails({0x28, 0x02}).kind, ErrorKind::Malformed);
   // Unknown one-byte opcodes still get the general decoder's message.
   EXPECT_NE(read_fails({0x27}).message.find("illegal opcode 0x27"), std::string::npos);
 }

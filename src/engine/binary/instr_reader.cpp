@@ -203,6 +203,7 @@ Fast fast_of(ir::Imm imm) {
   if (imm == ir::Imm::None) return Fast::None;
   if (is_index_imm(imm)) return Fast::Index;
   if (imm == ir::Imm::I32) return Fast::I32;
+  if (imm == ir::Imm::MemArg) return Fast::MemArg;
   return Fast::Slow;
 }
 }  // namespace

@@ -41,7 +41,7 @@ namespace detail {
 // start-up (instr_reader.cpp). `fast` says which one-byte-opcode forms the header may finish without
 // the general decoder; anything else (0xFC prefix, unknown byte, multi-byte LEB128, other
 // immediates) goes to InstrReader::next_slow, which re-decodes from the same position.
-enum class Fast : uint8_t { Slow, None, Index, I32 };
+enum class Fast : uint8_t { Slow, None, Index, I32, MemArg };
 struct FastByte {
   uint16_t op;  // ir::Opcode
   Fast fast;
@@ -72,7 +72,8 @@ class InstrReader {
   // error() then describes. Saves building a Result per instruction.
   //
   // Inline fast path for the bulk of real code (measured on hello.wasm: ~75 % of instructions):
-  // opcodes without immediates, and one-byte index / i32.const immediates. It saves the general
+  // opcodes without immediates, one-byte index / i32.const immediates, and memargs whose alignment
+  // and offset take one byte each. It saves the general
   // decoder's call, register spills and cursor set-up per instruction (startup, issue 3).
   bool next(Instr& out) {
     const size_t size = code_.size();
@@ -85,7 +86,16 @@ class InstrReader {
         pos_ += 1;
         return true;
       }
-      if (e.fast != detail::Fast::Slow && pos_ + 1 < size && p[1] < 0x80) {
+      if (e.fast == detail::Fast::MemArg) {
+        if (pos_ + 2 < size && (p[1] | p[2]) < 0x80) {  // align and offset, one byte each
+          out.op = static_cast<ir::Opcode>(e.op);
+          out.offset = base_ + static_cast<uint32_t>(pos_);
+          out.align = p[1];
+          out.mem_offset = p[2];
+          pos_ += 3;
+          return true;
+        }
+      } else if (e.fast != detail::Fast::Slow && pos_ + 1 < size && p[1] < 0x80) {
         out.op = static_cast<ir::Opcode>(e.op);
         out.offset = base_ + static_cast<uint32_t>(pos_);
         if (e.fast == detail::Fast::Index) {
