@@ -93,6 +93,13 @@ TEST(BinaryInstrReader, FastPathsAgreeWithTheGeneralDecoder) {
   EXPECT_EQ(in.a, 5u);
   EXPECT_TRUE(r.at_end());
 
+  // s32 LEB of 2-5 bytes, both signs, and an overlong form.
+  EXPECT_EQ(read_one(cat({Bytes{0x41}, sleb(-1000)})).value, static_cast<uint32_t>(-1000));
+  EXPECT_EQ(read_one(cat({Bytes{0x41}, sleb(100000)})).value, 100000u);
+  EXPECT_EQ(read_one({0x41, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F}).value, 0xFFFFFFFFu);
+  EXPECT_EQ(read_one({0x41, 0x80, 0x80, 0x80, 0x80, 0x78}).value, 0x80000000u);
+  EXPECT_EQ(read_one(cat({Bytes{0x41}, sleb(-100000000)})).value, static_cast<uint32_t>(-100000000));
+  EXPECT_EQ(read_one({0x41, 0xFF, 0x7F}).value, 0xFFFFFFFFu);  // overlong -1
   // u32 LEB: the 5th byte may carry only 4 more bits; a 6th byte is always too long.
   EXPECT_EQ(read_one({0x10, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F}).a, 0xFFFFFFFFu);
   EXPECT_NE(read_fails({0x10, 0x80, 0x80, 0x80, 0x80, 0x10}).message.find("integer too large"),
