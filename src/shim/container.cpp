@@ -176,16 +176,28 @@ class OomMonitor {
 };
 
 void on_oom_event(const std::shared_ptr<Core>& core) {
-  std::function<void()> cb;
-  {
-    std::lock_guard<std::mutex> lock(core->mu);
-    uint64_t ooms = core->cgroup.oom_kills();
-    if (ooms <= core->oom_base) return;  // OOM pressure without a kill, or already announced
-    core->oom_base = ooms;
-    if (core->oom_listener) cb = core->oom_listener;
-    else ++core->pending_ooms;
+  // The v1 notification fires when the cgroup enters OOM, before the kernel has picked and killed a victim
+  // (oom_kill is counted at the kill). On an idle machine this thread reads the counter first, so a kill is
+  // awaited for a short while before the event is taken for OOM pressure without a kill.
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    std::function<void()> cb;
+    {
+      std::lock_guard<std::mutex> lock(core->mu);
+      uint64_t ooms = core->cgroup.oom_kills();
+      if (ooms > core->oom_base) {
+        core->oom_base = ooms;
+        if (core->oom_listener) cb = core->oom_listener;
+        else ++core->pending_ooms;
+      } else if (ooms < core->oom_base || !core->cgroup.valid()) {
+        return;
+      }
+    }
+    if (cb) {
+      cb();
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  if (cb) cb();
 }
 
 void watch_oom(const std::shared_ptr<Core>& core) {
