@@ -51,6 +51,8 @@ bench: build
 	bench/run.sh $(BUILD)
 	bench/startup.sh $(BUILD)
 	bench/serve.sh $(BUILD)
+	bench/pods.sh $(BUILD)
+	bench/cri_podstart.sh $(BUILD) 50
 
 # `make fuzz FUZZ_SECONDS=1800`; FUZZ_CALL=1 also runs exported functions (see fuzz/fuzz_load.cpp);
 # FUZZ_TARGET=fuzz_ttrpc|fuzz_slightfile picks another target (fuzz/run.sh).
