@@ -5,7 +5,8 @@
 // Ownership: the Task service owns each Container (unique_ptr) from Create until Delete. A Container owns its
 // processes (init + execs), their cgroup, their stdio copies and the rootfs mounts.
 // Threading: every method is safe to call concurrently from ttrpc handler threads; wait() blocks the caller
-// only. Exit and OOM listeners run on the reaper thread and must not block.
+// only. Exit listeners run on the exit-dispatch thread and OOM listeners on the OOM monitor thread (never on
+// the waitpid loop); they must not block.
 #pragma once
 
 #include <cstdint>
@@ -69,7 +70,7 @@ class Container {
   static ttrpc::Status cleanup_bundle(const std::string& ns, const std::string& id, const std::string& bundle,
                                       uint32_t* pid, ExitInfo* exit);
 
-  // Called once per process exit (exec_id "" = init) from the reaper thread.
+  // Called once per process exit (exec_id "" = init) from the exit-dispatch thread.
   using ExitListener = std::function<void(const std::string& exec_id, uint32_t pid, const ExitInfo&)>;
   virtual void on_exit(ExitListener listener) = 0;
   // Called when the memory cgroup reports an OOM kill (before the matching exit).
