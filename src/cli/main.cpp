@@ -3,7 +3,7 @@
 #include <cstring>
 
 #include "commands.h"
-#include "shim/shim_main.h"
+#include "shim_entry.h"
 
 namespace {
 void usage(FILE* out) {
@@ -16,20 +16,14 @@ void usage(FILE* out) {
       "  slight -c slightfile.toml run APP.wasm   serve a slight (SpiderLightning) application\n"
       "  image build DIR -t NAME:TAG -o IMAGE.tar  package a directory as an OCI image\n"
       "  node install|uninstall|status    make this containerd node a WASI node\n"
-      "installed as containerd-shim-{spin,slight,wasm}-v1 it is the containerd shim.\n",
+      "the containerd shims containerd-shim-{spin,slight,wasm}-v1 are the sibling binary wasipool-shim.\n",
       out);
 }
 }  // namespace
 
 int main(int argc, char** argv) {
-  // One binary, several names: containerd runs us as containerd-shim-<flavour>-v1.
-  if (argc > 0) {
-    const char* base = std::strrchr(argv[0], '/');
-    base = base ? base + 1 : argv[0];
-    wasipool::shim::Flavour flavour;
-    if (wasipool::shim::flavour_from_binary_name(base, &flavour))
-      return wasipool::shim::shim_main(flavour, argc, argv);
-  }
+  // wasipool-shim under its three names: containerd runs it as containerd-shim-<flavour>-v1.
+  if (int status = 0; wasipool::cli::shim_entry(argc, argv, &status)) return status;
   if (argc < 2) {
     usage(stderr);
     return 2;

@@ -19,6 +19,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <mutex>
 #include <span>
 #include <thread>
@@ -47,32 +48,15 @@ constexpr int kExitUsage = 2;    // the command line itself is wrong
   std::fputc('\n', stderr);
 }
 
-// MODULE's bytes, mapped read-only from the page cache rather than read into a zeroed heap buffer:
-// startup runs on every `wasipool run`, and the copy cost ~35 fresh anonymous pages (page faults,
-// zeroing, RSS) for hello.wasm's 140 KB. A concurrent truncation of the file would fault (SIGBUS) on
-// the lost pages; only someone who can already replace the module can do that, so it gains nothing.
-class ModuleFile {
- public:
-  ModuleFile() = default;
-  ModuleFile(const uint8_t* data, size_t size) : data_(data), size_(size) {}
-  ModuleFile(ModuleFile&& o) noexcept : data_(o.data_), size_(o.size_) { o.data_ = nullptr, o.size_ = 0; }
-  ModuleFile& operator=(ModuleFile&& o) noexcept {
-    std::swap(data_, o.data_);
-    std::swap(size_, o.size_);
-    return *this;
-  }
-  ~ModuleFile() { release(); }
-  void release() {
-    if (data_) ::munmap(const_cast<uint8_t*>(data_), size_);
-    data_ = nullptr, size_ = 0;
-  }
-  std::span<const uint8_t> bytes() const { return {data_, size_}; }
-  size_t size() const { return size_; }
-  uint8_t operator[](size_t i) const { return data_[i]; }
-
- private:
-  const uint8_t* data_ = nullptr;
-  size_t size_ = 0;
+// MODULE's bytes, mapped read-only from the page cache and lent to the engine (Engine::load_shared)
+// rather than read into a heap buffer: startup runs on every `wasipool run`, and a copy costs ~35
+// fresh anonymous pages (faults, zeroing) and a 140 KB memcpy for hello.wasm, most of it debug
+// sections the decoder only steps over. The Module keeps the mapping for the run. A concurrent truncation of the file
+// would fault (SIGBUS) on the lost pages; only someone who can already replace the module can do that,
+// so it gains nothing.
+struct ModuleFile {
+  std::shared_ptr<const void> owner;  // unmaps when the last user (the Module) lets go
+  std::span<const uint8_t> bytes;
 };
 
 // Reads MODULE ourselves so a missing file, a directory or an empty file gets a precise message.
@@ -93,7 +77,8 @@ Result<ModuleFile, std::string> read_module_file(const std::string& path) {
   const int err = errno;
   ::close(fd);
   if (p == MAP_FAILED) return fail("cannot read '" + path + "': " + std::strerror(err));
-  return ModuleFile(static_cast<const uint8_t*>(p), size);
+  std::shared_ptr<const void> owner(p, [size](const void* q) { ::munmap(const_cast<void*>(q), size); });
+  return ModuleFile{std::move(owner), {static_cast<const uint8_t*>(p), size}};
 }
 
 // Interrupts the store after --timeout seconds. A guest spinning in wasm code traps "interrupted" at
@@ -210,18 +195,18 @@ int run_main(int argc, char** argv) {
     config.limits.max_memory_pages = static_cast<uint32_t>(pages < ir::kMaxPages ? pages : ir::kMaxPages);
   }
   engine::Engine engine(config);
-  auto module = engine.load(bytes->bytes());
+  auto module = engine.load_shared(bytes->owner, bytes->bytes);
   if (!module) {
     // wasmtime also accepts the text format; we do not, so say what to do instead.
+    const std::span<const uint8_t> b = bytes->bytes;
     size_t first = 0;
-    while (first < bytes->size() && std::isspace((*bytes)[first])) ++first;
-    bool text = first < bytes->size() && (*bytes)[first] == '(';
+    while (first < b.size() && std::isspace(b[first])) ++first;
+    bool text = first < b.size() && b[first] == '(';
     const char* hint = text ? " (looks like the text format: convert it with wat2wasm)" : "";
     error_line("'%s' is not a usable module: %s: %s%s", o.module.c_str(), engine::name_of(module.error().kind),
                module.error().message.c_str(), hint);
     return kExitLoad;
   }
-  bytes->release();
 
   // The WASI capabilities: exactly what the command line grants, nothing inherited implicitly.
   wasi::Config wc;

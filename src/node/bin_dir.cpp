@@ -3,6 +3,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -16,19 +17,22 @@ namespace {
 std::string sys_error(const std::string& what) { return what + ": " + std::strerror(errno); }
 
 std::vector<std::string> managed_names() {
-  std::vector<std::string> names{std::string(kBinaryName)};
+  std::vector<std::string> names{std::string(kBinaryName), std::string(kShimBinaryName)};
   for (const Handler& h : kHandlers) names.emplace_back(h.shim_binary);
   return names;
 }
 
-bool is_link_to_binary(const std::string& path) {
+// The basename a symlink points at ("" if `path` is not a symlink).
+std::string link_target_name(const std::string& path) {
   char buf[4096];
   ssize_t n = readlink(path.c_str(), buf, sizeof buf - 1);
-  if (n < 0) return false;
+  if (n < 0) return "";
   std::string target(buf, static_cast<std::size_t>(n));
   std::size_t slash = target.rfind('/');
-  return (slash == std::string::npos ? target : target.substr(slash + 1)) == kBinaryName;
+  return slash == std::string::npos ? target : target.substr(slash + 1);
 }
+
+bool is_link_to_shim(const std::string& path) { return link_target_name(path) == kShimBinaryName; }
 
 bool same_inode(const std::string& a, const std::string& b) {
   struct stat sa, sb;
@@ -88,7 +92,7 @@ bool symlink_atomically(const std::string& dir, const std::string& name, std::st
   std::string tmp = dir + "/." + name + ".wasipool-tmp";
   std::string dest = dir + "/" + name;
   unlink(tmp.c_str());
-  if (symlink(std::string(kBinaryName).c_str(), tmp.c_str()) != 0) {
+  if (symlink(std::string(kShimBinaryName).c_str(), tmp.c_str()) != 0) {
     *error = sys_error("symlink " + tmp);
     return false;
   }
@@ -132,9 +136,18 @@ bool same_file_content(const std::string& a, const std::string& b) {
   return same;
 }
 
-std::vector<BinEntryStatus> bin_dir_status(const std::string& dir, const std::string& self_exe) {
+BinSources sources_beside(const std::string& self_exe) {
+  char buf[4096];
+  ssize_t n = readlink(self_exe.c_str(), buf, sizeof buf - 1);  // /proc/self/exe -> the real path
+  std::string real = n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : self_exe;
+  std::size_t slash = real.rfind('/');
+  std::string dir = slash == std::string::npos ? "." : real.substr(0, slash);
+  return {dir + "/" + std::string(kBinaryName), dir + "/" + std::string(kShimBinaryName)};
+}
+
+std::vector<BinEntryStatus> bin_dir_status(const std::string& dir, const BinSources& src) {
   std::vector<BinEntryStatus> out;
-  std::string binary = dir + "/" + std::string(kBinaryName);
+  const std::string shim = dir + "/" + std::string(kShimBinaryName);
   for (const std::string& name : managed_names()) {
     BinEntryStatus s;
     s.name = name;
@@ -142,22 +155,29 @@ std::vector<BinEntryStatus> bin_dir_status(const std::string& dir, const std::st
     struct stat st;
     if (lstat(path.c_str(), &st) != 0) {
       s.state = "missing";
-    } else if (name == kBinaryName) {
+    } else if (name == kBinaryName || name == kShimBinaryName) {
+      const std::string& from = name == kBinaryName ? src.cli : src.shim;
       if (!S_ISREG(st.st_mode)) {
         s.state = "present but not a regular file";
       } else {
         s.ours = true;
-        s.current = same_inode(path, self_exe) || same_file_content(path, self_exe);
-        s.state = s.current ? "same binary as this one (" + std::to_string(st.st_size) + " bytes)"
-                            : "a different wasipool build (" + std::to_string(st.st_size) + " bytes; reinstall to update)";
+        s.current = same_inode(path, from) || same_file_content(path, from);
+        s.state = s.current ? std::string(name == kBinaryName ? "same binary as this one"
+                                                              : "same binary as the wasipool-shim beside this one") +
+                                  " (" + std::to_string(st.st_size) + " bytes)"
+                            : "a different " + name + " build (" + std::to_string(st.st_size) +
+                                  " bytes; reinstall to update)";
       }
-    } else if (S_ISLNK(st.st_mode) && is_link_to_binary(path)) {
+    } else if (S_ISLNK(st.st_mode) && is_link_to_shim(path)) {
       s.ours = true;
       s.current = is_executable_file(path);
-      s.state = s.current ? "-> wasipool" : "-> wasipool (dangling: wasipool missing)";
-    } else if (S_ISREG(st.st_mode) && same_file_content(path, binary)) {
-      s.ours = true;  // a copy of our binary (an older layout); install turns it into a symlink
-      s.state = "copy of wasipool (will become a symlink)";
+      s.state = s.current ? "-> wasipool-shim" : "-> wasipool-shim (dangling: wasipool-shim missing)";
+    } else if (S_ISLNK(st.st_mode) && link_target_name(path) == kBinaryName) {
+      s.ours = true;  // the earlier one-binary layout; install relinks it
+      s.state = "-> wasipool (earlier layout: will point at wasipool-shim)";
+    } else if (S_ISREG(st.st_mode) && same_file_content(path, shim)) {
+      s.ours = true;  // a copy of our shim binary; install turns it into a symlink
+      s.state = "copy of wasipool-shim (will become a symlink)";
     } else {
       s.state = "NOT OURS (another shim is installed under this name)";
     }
@@ -166,40 +186,48 @@ std::vector<BinEntryStatus> bin_dir_status(const std::string& dir, const std::st
   return out;
 }
 
-std::vector<std::string> bin_dir_conflicts(const std::string& dir, const std::string& self_exe) {
+std::vector<std::string> bin_dir_conflicts(const std::string& dir, const BinSources& src) {
   std::vector<std::string> out;
-  for (const BinEntryStatus& s : bin_dir_status(dir, self_exe))
+  for (const BinEntryStatus& s : bin_dir_status(dir, src))
     if (!s.ours && s.state != "missing") out.push_back(dir + "/" + s.name + ": " + s.state);
   return out;
 }
 
-bool install_bin_dir(const std::string& dir, const std::string& self_exe, std::vector<std::string>* changes,
+bool install_bin_dir(const std::string& dir, const BinSources& src, std::vector<std::string>* changes,
                      std::string* error) {
   struct stat st;
   if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
     *error = "bin dir " + dir + " does not exist or is not a directory";
     return false;
   }
-  std::string binary = dir + "/" + std::string(kBinaryName);
-  // The running binary may be the installed one (`/usr/local/bin/wasipool node install`): nothing to copy.
-  if (!same_inode(binary, self_exe) && !same_file_content(binary, self_exe)) {
-    if (!copy_atomically(self_exe, dir, std::string(kBinaryName), error)) return false;
-    changes->push_back("installed " + binary);
+  for (const std::string& from : {src.cli, src.shim}) {
+    if (!is_executable_file(from)) {
+      *error = from + " is missing or not executable (wasipool and wasipool-shim are installed together)";
+      return false;
+    }
+  }
+  // The shim binary before the CLI, the links last: a shim name never points at a missing file. The
+  // running binary may be the installed one (`/usr/local/bin/wasipool node install`): nothing to copy.
+  for (const auto& [from, name] : {std::pair{src.shim, kShimBinaryName}, std::pair{src.cli, kBinaryName}}) {
+    const std::string dest = dir + "/" + std::string(name);
+    if (same_inode(dest, from) || same_file_content(dest, from)) continue;
+    if (!copy_atomically(from, dir, std::string(name), error)) return false;
+    changes->push_back("installed " + dest);
   }
   for (const Handler& h : kHandlers) {
     std::string path = dir + "/" + std::string(h.shim_binary);
     struct stat lst;
-    if (lstat(path.c_str(), &lst) == 0 && S_ISLNK(lst.st_mode) && is_link_to_binary(path)) continue;
+    if (lstat(path.c_str(), &lst) == 0 && S_ISLNK(lst.st_mode) && is_link_to_shim(path)) continue;
     if (!symlink_atomically(dir, std::string(h.shim_binary), error)) return false;
-    changes->push_back("linked " + path + " -> wasipool");
+    changes->push_back("linked " + path + " -> wasipool-shim");
   }
   return true;
 }
 
-bool uninstall_bin_dir(const std::string& dir, const std::string& self_exe, std::vector<std::string>* changes,
+bool uninstall_bin_dir(const std::string& dir, const BinSources& src, std::vector<std::string>* changes,
                        std::string* error) {
-  std::vector<BinEntryStatus> status = bin_dir_status(dir, self_exe);
-  // Links first, the binary last: a shim name never points at a missing binary while others remain.
+  std::vector<BinEntryStatus> status = bin_dir_status(dir, src);
+  // Links first, the binaries last: a shim name never points at a missing binary while others remain.
   for (auto it = status.rbegin(); it != status.rend(); ++it) {
     std::string path = dir + "/" + it->name;
     if (it->state == "missing") continue;

@@ -1,8 +1,8 @@
-// The bin directory containerd finds shims in: `wasipool` (a copy of the running binary) and the three
-// shim names as RELATIVE symlinks to it. Relative, because the installer DaemonSet writes the host's
-// /usr/local/bin through a hostPath mount at another path: an absolute target would point into the
-// installer container. One file on disk also means one atomic rename upgrades all three shims.
-// Single-threaded CLI use.
+// The bin directory containerd finds shims in: `wasipool` (the CLI), `wasipool-shim` (the shim binary,
+// see src/cli/shim_entry.h) and the three shim names as RELATIVE symlinks to wasipool-shim. Relative,
+// because the installer DaemonSet writes the host's /usr/local/bin through a hostPath mount at another
+// path: an absolute target would point into the installer container. One shim file on disk also means
+// one atomic rename upgrades all three shims. Single-threaded CLI use.
 #pragma once
 
 #include <string>
@@ -10,29 +10,38 @@
 
 namespace wasipool::node {
 
+// The files install copies.
+struct BinSources {
+  std::string cli;   // becomes DIR/wasipool
+  std::string shim;  // becomes DIR/wasipool-shim
+};
+// The defaults: the running binary's directory holds both (the build directory, an unpacked release,
+// the installer image, or the bin dir itself when the installed wasipool reinstalls).
+BinSources sources_beside(const std::string& self_exe);
+
 struct BinEntryStatus {
   std::string name;
-  std::string state;  // human text: "-> wasipool", "same binary as this one", "missing", ...
-  bool ours = false;  // present and installed by us (symlink to wasipool / the wasipool binary)
-  bool current = false;  // ours and up to date (the binary is byte-identical to the running one)
+  std::string state;  // human text: "-> wasipool-shim", "same binary as this one", "missing", ...
+  bool ours = false;  // present and installed by us (symlink to wasipool-shim / one of our binaries)
+  bool current = false;  // ours and up to date (binaries byte-identical to the sources; links resolve)
 };
 
-// Every name we manage (wasipool + the shim names), in display order.
-std::vector<BinEntryStatus> bin_dir_status(const std::string& dir, const std::string& self_exe);
+// Every name we manage (wasipool, wasipool-shim, the shim names), in display order.
+std::vector<BinEntryStatus> bin_dir_status(const std::string& dir, const BinSources& src);
 
 // Names that exist but are not ours (another product's containerd-shim-spin-v1, a directory named
 // wasipool, ...): install refuses to replace them unless forced — silently swapping another runtime's
 // shim would run that runtime's pods with our code.
-std::vector<std::string> bin_dir_conflicts(const std::string& dir, const std::string& self_exe);
+std::vector<std::string> bin_dir_conflicts(const std::string& dir, const BinSources& src);
 
-// Installs the running binary and the symlinks; each file is written beside its final name and renamed
+// Installs both binaries and the symlinks; each file is written beside its final name and renamed
 // over it, so a shim containerd starts meanwhile is either the old or the new one, never a partial copy.
 // Returns the list of changes (empty: already installed); false with *error on failure.
-bool install_bin_dir(const std::string& dir, const std::string& self_exe, std::vector<std::string>* changes,
+bool install_bin_dir(const std::string& dir, const BinSources& src, std::vector<std::string>* changes,
                      std::string* error);
 
 // Removes the names that are ours; leaves others and says so in *changes.
-bool uninstall_bin_dir(const std::string& dir, const std::string& self_exe, std::vector<std::string>* changes,
+bool uninstall_bin_dir(const std::string& dir, const BinSources& src, std::vector<std::string>* changes,
                        std::string* error);
 
 // Byte comparison of two files (false if either cannot be read).

@@ -10,7 +10,7 @@ namespace wasipool::node {
 struct Handler {
   std::string_view name;          // RuntimeClass `handler:` and the key under ...containerd.runtimes
   std::string_view runtime_type;  // io.containerd.<x>.v1
-  std::string_view shim_binary;   // containerd-shim-<x>-v1 (a symlink to `wasipool` in the bin dir)
+  std::string_view shim_binary;   // containerd-shim-<x>-v1 (a symlink to `wasipool-shim` in the bin dir)
 };
 
 // spin and slight are the seed's handlers (RuntimeClasses wasmtime-spin-v1 / wasmtime-slight-v1);
@@ -22,7 +22,9 @@ inline constexpr Handler kHandlers[] = {
 };
 inline constexpr std::size_t kHandlerCount = sizeof(kHandlers) / sizeof(kHandlers[0]);
 
-// The installed copy of the binary; the shim names are relative symlinks to it.
+// The installed copies of the two binaries (src/cli/shim_entry.h): the CLI, and the shim binary the
+// shim names are relative symlinks to.
 inline constexpr std::string_view kBinaryName = "wasipool";
+inline constexpr std::string_view kShimBinaryName = "wasipool-shim";
 
 }  // namespace wasipool::node

@@ -254,7 +254,7 @@ int install(const Options& o, std::FILE* out, std::FILE* err) {
       return 1;
     }
   }
-  std::vector<std::string> conflicts = bin_dir_conflicts(o.bin_dir, o.self_exe);
+  std::vector<std::string> conflicts = bin_dir_conflicts(o.bin_dir, sources_beside(o.self_exe));
   if (!conflicts.empty() && !o.force) {
     for (const std::string& c : conflicts) std::fprintf(err, "wasipool node: %s\n", c.c_str());
     std::fprintf(err, "wasipool node: refusing to replace files wasipool did not install (--force replaces them)\n"
@@ -266,8 +266,8 @@ int install(const Options& o, std::FILE* out, std::FILE* err) {
 
   if (o.dry_run) {
     std::fprintf(out, "dry run: nothing is changed\n");
-    for (const BinEntryStatus& s : bin_dir_status(o.bin_dir, o.self_exe))
-      if (!s.current || s.name != kBinaryName)
+    for (const BinEntryStatus& s : bin_dir_status(o.bin_dir, sources_beside(o.self_exe)))
+      if (!s.current || (s.name != kBinaryName && s.name != kShimBinaryName))
         std::fprintf(out, "would install %s/%s (now: %s)\n", o.bin_dir.c_str(), s.name.c_str(), s.state.c_str());
     if (edit) {
       std::fprintf(out, "would %s %s:\n", config_exists ? "edit" : "create", o.config.c_str());
@@ -279,7 +279,7 @@ int install(const Options& o, std::FILE* out, std::FILE* err) {
   }
 
   std::vector<std::string> changes;
-  if (!install_bin_dir(o.bin_dir, o.self_exe, &changes, &error)) {
+  if (!install_bin_dir(o.bin_dir, sources_beside(o.self_exe), &changes, &error)) {
     std::fprintf(err, "wasipool node: %s\n", error.c_str());
     return 1;
   }
@@ -369,7 +369,7 @@ int uninstall(const Options& o, std::FILE* out, std::FILE* err) {
     std::fprintf(out, "no backup of %s: wasipool did not change it; left as is\n", o.config.c_str());
   }
   std::vector<std::string> changes;
-  if (!uninstall_bin_dir(o.bin_dir, o.self_exe, &changes, &error)) {
+  if (!uninstall_bin_dir(o.bin_dir, sources_beside(o.self_exe), &changes, &error)) {
     std::fprintf(err, "wasipool node: %s\n", error.c_str());
     return 1;
   }
@@ -383,9 +383,9 @@ int uninstall(const Options& o, std::FILE* out, std::FILE* err) {
 int status(const Options& o, std::FILE* out, std::FILE* err) {
   bool installed = true;
   std::fprintf(out, "bin dir %s:\n", o.bin_dir.c_str());
-  for (const BinEntryStatus& s : bin_dir_status(o.bin_dir, o.self_exe)) {
+  for (const BinEntryStatus& s : bin_dir_status(o.bin_dir, sources_beside(o.self_exe))) {
     std::fprintf(out, "  %-27s %s\n", s.name.c_str(), s.state.c_str());
-    if (!s.ours || (s.name == kBinaryName && !s.current)) installed = false;
+    if (!s.ours || !s.current) installed = false;
   }
 
   std::optional<ContainerdVersion> version = detect_version(o, out);

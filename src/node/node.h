@@ -17,7 +17,7 @@ struct Options {
   std::string kubeconfig;  // with node_name: apply (install) / remove (uninstall) the node labels
   std::string node_name;
   std::string path;        // containerd's PATH for shim resolution (status); default: our own PATH
-  std::string self_exe = "/proc/self/exe";  // what gets installed
+  std::string self_exe = "/proc/self/exe";  // wasipool and wasipool-shim are installed from its directory
   int config_version = 0;  // 2 or 3 for a new/empty config; 0: from `containerd --version`
   bool no_restart = false;
   bool dry_run = false;

@@ -105,6 +105,17 @@ void TaskService::publish_exit_locked(Task& task, const std::string& exec_id, ui
   }
 }
 
+void TaskService::flush_held_events_locked(Task& task, const std::string& exec_id) {
+  if (exec_id.empty() && task.held_oom) {
+    publish_oom(*publisher_, task.id);
+    task.held_oom = false;
+  }
+  if (auto it = task.held_exits.find(exec_id); it != task.held_exits.end()) {
+    publisher_->publish("/tasks/exit", it->second);
+    task.held_exits.erase(it);
+  }
+}
+
 void TaskService::watch(const std::shared_ptr<Task>& task) {
   // Weak: the listeners live inside the Container, which the Task owns; a strong capture would be a cycle.
   std::weak_ptr<Task> weak = task;
@@ -210,14 +221,7 @@ void TaskService::register_methods(ttrpc::Server* server) {
         }
         t->start_published.insert(r.exec_id());
         // The process may already have been OOM-killed or have exited, its events held until now.
-        if (r.exec_id().empty() && t->held_oom) {
-          publish_oom(*publisher_, t->id);
-          t->held_oom = false;
-        }
-        if (auto it = t->held_exits.find(r.exec_id()); it != t->held_exits.end()) {
-          publisher_->publish("/tasks/exit", it->second);
-          t->held_exits.erase(it);
-        }
+        flush_held_events_locked(*t, r.exec_id());
         resp->set_pid(pid);
         return Status::Ok();
       });
@@ -290,14 +294,7 @@ void TaskService::register_methods(ttrpc::Server* server) {
           std::lock_guard<std::mutex> lock(t->mu);
           // Events held because the process never started (killed while created) go out now: oom and
           // exit always precede delete.
-          if (r.exec_id().empty() && t->held_oom) {
-            publish_oom(*publisher_, t->id);
-            t->held_oom = false;
-          }
-          if (auto it = t->held_exits.find(r.exec_id()); it != t->held_exits.end()) {
-            publisher_->publish("/tasks/exit", it->second);
-            t->held_exits.erase(it);
-          }
+          flush_held_events_locked(*t, r.exec_id());
           t->start_published.erase(r.exec_id());
           if (r.exec_id().empty()) {
             ev::TaskDelete e;

@@ -44,6 +44,8 @@ class TaskService {
   ttrpc::Status find(const std::string& id, std::shared_ptr<Task>* out);
   void watch(const std::shared_ptr<Task>& task);
   void publish_exit_locked(Task& task, const std::string& exec_id, uint32_t pid, const ExitInfo& exit);
+  // Publishes the oom (init only) and exit events held for EXEC_ID until its start went out. Under task.mu.
+  void flush_held_events_locked(Task& task, const std::string& exec_id);
 
   const Flavour flavour_;
   const std::string ns_;

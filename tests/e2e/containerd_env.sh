@@ -92,6 +92,7 @@ ctd_start() {
   command -v ctr > /dev/null || ctd_fail "ctr is not installed (Debian package containerd)"
   CTD_BUILD=$(cd "${1:?ctd_start BUILD_DIR}" && pwd) || ctd_fail "no build dir $1"
   [ -x "$CTD_BUILD/wasipool" ] || ctd_fail "$CTD_BUILD/wasipool not built"
+  [ -x "$CTD_BUILD/wasipool-shim" ] || ctd_fail "$CTD_BUILD/wasipool-shim not built"
   local f
   for f in spin slight wasm; do
     [ -e "$CTD_BUILD/containerd-shim-$f-v1" ] || ctd_fail "$CTD_BUILD/containerd-shim-$f-v1 missing"

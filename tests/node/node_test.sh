@@ -48,9 +48,10 @@ dump_has_runtimes() { # FILE: containerd 1.6 itself reads our runtimes from FILE
 }
 bin_installed() {
   cmp -s "$BIN/wasipool" "$WASIPOOL" || fail "$BIN/wasipool is not the built binary"
-  [ -x "$BIN/wasipool" ] || fail "$BIN/wasipool not executable"
+  cmp -s "$BIN/wasipool-shim" "$(dirname "$WASIPOOL")/wasipool-shim" || fail "$BIN/wasipool-shim is not the built shim"
+  [ -x "$BIN/wasipool" ] && [ -x "$BIN/wasipool-shim" ] || fail "$BIN/wasipool or wasipool-shim not executable"
   for x in spin slight wasm; do
-    [ "$(readlink "$BIN/containerd-shim-$x-v1")" = wasipool ] || fail "containerd-shim-$x-v1 is not a symlink to wasipool"
+    [ "$(readlink "$BIN/containerd-shim-$x-v1")" = wasipool-shim ] || fail "containerd-shim-$x-v1 is not a symlink to wasipool-shim"
   done
 }
 bin_empty() { [ -z "$(ls -A "$BIN")" ] || { ls -la "$BIN"; fail "$BIN not empty"; }; }
@@ -195,7 +196,7 @@ foreign_shim)  # another product's containerd-shim-spin-v1 in the bin dir: refus
   wp install --bin-dir "$BIN" --config "$CFG" --no-restart >"$T/out" 2>&1 && fail "replaced a foreign shim"
   cat "$T/out"; expect_out "containerd-shim-spin-v1: NOT OURS"
   cmp "$CFG" "$FIX/containerd-1.6.toml" || fail "config modified on refusal"
-  [ ! -e "$BIN/wasipool" ] || fail "binary installed on refusal"
+  [ ! -e "$BIN/wasipool" ] && [ ! -e "$BIN/wasipool-shim" ] || fail "binary installed on refusal"
   ok install --bin-dir "$BIN" --config "$CFG" --no-restart --force
   bin_installed
   ;;

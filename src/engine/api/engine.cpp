@@ -20,7 +20,14 @@ Engine::~Engine() = default;
 const EngineConfig& Engine::config() const { return state_->config(); }
 
 Result<std::shared_ptr<const Module>, Error> Engine::load(std::span<const uint8_t> wasm) const {
-  auto decoded = binary::decode(wasm);
+  auto copy = std::make_shared<const std::vector<uint8_t>>(wasm.begin(), wasm.end());
+  std::span<const uint8_t> view(*copy);
+  return load_shared(std::move(copy), view);
+}
+
+Result<std::shared_ptr<const Module>, Error> Engine::load_shared(std::shared_ptr<const void> owner,
+                                                                 std::span<const uint8_t> wasm) const {
+  auto decoded = binary::decode_shared(std::move(owner), wasm);
   if (!decoded) return fail(std::move(decoded).error());
   auto loaded = std::make_unique<runtime::LoadedModule>();
   loaded->ir = std::move(decoded).value();
@@ -67,7 +74,9 @@ Result<std::shared_ptr<const Module>, Error> Engine::load_file(const std::string
     bytes.insert(bytes.end(), buf, buf + n);
   }
   ::close(fd);
-  return load(bytes);
+  auto owned = std::make_shared<const std::vector<uint8_t>>(std::move(bytes));
+  std::span<const uint8_t> view(*owned);
+  return load_shared(std::move(owned), view);
 }
 
 Module::Module(std::unique_ptr<runtime::LoadedModule> loaded) : loaded_(std::move(loaded)) {}

@@ -624,12 +624,19 @@ bool Decoder::run() {
 
 }  // namespace
 
-Result<ir::Module, engine::Error> decode(std::span<const uint8_t> bytes) {
+Result<ir::Module, engine::Error> decode_shared(std::shared_ptr<const void> owner, std::span<const uint8_t> bytes) {
   ir::Module m;
-  m.bytes.assign(bytes.begin(), bytes.end());
+  m.bytes = bytes;
+  m.bytes_owner = std::move(owner);
   Decoder d(m);
   if (!d.run()) return fail(d.take_error());
   return m;
+}
+
+Result<ir::Module, engine::Error> decode(std::span<const uint8_t> bytes) {
+  auto copy = std::make_shared<const std::vector<uint8_t>>(bytes.begin(), bytes.end());
+  std::span<const uint8_t> view(*copy);
+  return decode_shared(std::move(copy), view);
 }
 
 }  // namespace wasipool::binary

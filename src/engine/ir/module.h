@@ -1,10 +1,11 @@
 // The decoded module: what the binary says, nothing executed. Produced by binary/ (decode), checked by
 // validate/, read by runtime/ and the execution tiers. Immutable after decoding, so any number of
 // threads may read one Module at once. Function bodies and data bytes are not copied: they are
-// (offset, size) ranges into `bytes`, which the Module owns.
+// (offset, size) ranges into `bytes`, which the Module keeps alive (bytes_owner).
 #pragma once
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -101,7 +102,11 @@ struct Names {
 };
 
 struct Module {
-  std::vector<uint8_t> bytes;       // the whole binary, owned; ByteRanges point into it
+  // The whole binary; ByteRanges point into it. `bytes_owner` keeps it alive: a heap copy made by the
+  // decoder, or whatever the embedder lent (`wasipool run` lends its read-only file mapping, so the
+  // 100+ KB of a module's debug sections are never copied or even touched).
+  std::span<const uint8_t> bytes;
+  std::shared_ptr<const void> bytes_owner;
 
   std::vector<FuncType> types;
   std::vector<Import> imports;

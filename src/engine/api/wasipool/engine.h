@@ -209,8 +209,12 @@ class Engine {
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
-  // Decode, validate and prepare for execution. Thread-safe.
+  // Decode, validate and prepare for execution. Thread-safe. `load` copies `wasm`; `load_shared` does
+  // not: the Module points into `wasm` and keeps `owner` (which must keep those bytes alive and
+  // unchanged) for as long as it lives.
   Result<std::shared_ptr<const Module>, Error> load(std::span<const uint8_t> wasm) const;
+  Result<std::shared_ptr<const Module>, Error> load_shared(std::shared_ptr<const void> owner,
+                                                          std::span<const uint8_t> wasm) const;
   Result<std::shared_ptr<const Module>, Error> load_file(const std::string& path) const;
   const EngineConfig& config() const;
   runtime::EngineState& state() const { return *state_; }
