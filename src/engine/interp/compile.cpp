@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <limits>
 #include <string>
-#include <unordered_map>
 
 #include "../binary/instr_reader.h"
 #include "code.h"
@@ -34,6 +33,14 @@ struct Fixup {
   uint32_t start;  // first word of the branching instruction (offsets are relative to it)
 };
 
+// Forward branches waiting for their label's end, all blocks' in one pool (no vector per block):
+// each block heads a singly linked list through `next`.
+constexpr uint32_t kNoFixup = 0xFFFFFFFFu;
+struct PendingFixup {
+  Fixup fixup;
+  uint32_t next;
+};
+
 struct Ctrl {
   enum Kind : uint8_t { Func, Block, Loop, If } kind = Block;
   uint32_t height = 0;   // operand stack height below the block's parameters
@@ -43,7 +50,7 @@ struct Ctrl {
   bool has_else_jump = false;  // If: the jump taken when the condition is false, not yet bound
   Fixup else_jump{};
   bool unreachable = false;
-  std::vector<Fixup> fixups;  // forward branches to this label's end
+  uint32_t fixups = kNoFixup;  // forward branches to this label's end: a list in FunctionCompiler::pending_
 };
 
 // A condition ready for a conditional branch: a fused compare or a plain i32 slot.
@@ -414,7 +421,7 @@ class FunctionCompiler {
     }
     Fixup f{start + 1, start};
     if (c.kind == Ctrl::Loop) bind(f, c.loop_start);
-    else c.fixups.push_back(f);
+    else add_fixup(c, f);
   }
   bool br_needs_copy(uint32_t depth) const {
     const Ctrl& c = ctrls_[ctrls_.size() - 1 - depth];
@@ -426,7 +433,15 @@ class FunctionCompiler {
     ctrls_.back().unreachable = true;
     forget_fusion();
   }
-  uint32_t const_slot(uint64_t v) const { return consts_.at(v); }
+  void add_fixup(Ctrl& c, Fixup f) {
+    pending_.push_back({f, c.fixups});
+    c.fixups = static_cast<uint32_t>(pending_.size() - 1);
+  }
+  // Every constant was collected (collect_constants), so the search always finds it.
+  uint32_t const_slot(uint64_t v) const {
+    auto it = std::lower_bound(const_values_.begin(), const_values_.end(), v);
+    return const_base_ + static_cast<uint32_t>(it - const_values_.begin());
+  }
 
   Result<Ok, engine::Error> collect_constants();
   Result<Ok, engine::Error> step(const Instr& in);
@@ -443,8 +458,8 @@ class FunctionCompiler {
   std::vector<uint64_t>& code_;
   std::vector<Entry> stack_;
   std::vector<Ctrl> ctrls_;
-  std::unordered_map<uint64_t, uint32_t> consts_;
-  std::vector<uint64_t> const_values_;
+  std::vector<PendingFixup> pending_;
+  std::vector<uint64_t> const_values_;  // the function's distinct constants, ascending: slot = const_base_ + rank
   uint32_t stack_base_ = 0;
   uint32_t max_height_ = 0;
   uint32_t skip_depth_ = 0;  // nesting inside unreachable code being skipped
@@ -479,12 +494,16 @@ Result<Ok, engine::Error> FunctionCompiler::collect_constants() {
       case Opcode::RefNull: v = 0; break;
       default: continue;
     }
-    if (consts_.emplace(v, base + static_cast<uint32_t>(const_values_.size())).second) const_values_.push_back(v);
+    const_values_.push_back(v);
   }
   // Zero is always present: a fused memory copy uses it as the second addend of a plain address.
-  if (consts_.emplace(0, base + static_cast<uint32_t>(const_values_.size())).second) const_values_.push_back(0);
-  zero_slot_ = consts_.at(0);
+  const_values_.push_back(0);
+  // Sorted and unique rather than a hash map: no allocation per constant, and const_slot's binary
+  // search is as cheap for the few dozen constants of a typical function.
+  std::sort(const_values_.begin(), const_values_.end());
+  const_values_.erase(std::unique(const_values_.begin(), const_values_.end()), const_values_.end());
   const_base_ = base;
+  zero_slot_ = const_slot(0);
   stack_base_ = base + static_cast<uint32_t>(const_values_.size());
   zero_.assign(fn_.num_locals, true);
   return Ok{};
@@ -496,7 +515,7 @@ void FunctionCompiler::emit_else() {
     materialize_all();
     uint32_t start = begin(Op::Jump);
     word(0);
-    c.fixups.push_back({start + 1, start});
+    add_fixup(c, {start + 1, start});
   }
   if (c.has_else_jump) bind(c.else_jump, here());
   c.has_else_jump = false;
@@ -510,7 +529,7 @@ void FunctionCompiler::emit_end() {
   if (!c.unreachable) materialize_all();
   uint32_t target = here();
   if (c.has_else_jump) bind(c.else_jump, target);
-  for (const Fixup& f : c.fixups) bind(f, target);
+  for (uint32_t i = c.fixups; i != kNoFixup; i = pending_[i].next) bind(pending_[i].fixup, target);
   uint32_t h = c.height + c.nresults;
   bool func = c.kind == Ctrl::Func;
   ctrls_.pop_back();
@@ -593,7 +612,7 @@ Result<Ok, engine::Error> FunctionCompiler::step(const Instr& in) {
         Ctrl& c = ctrls_[ctrls_.size() - 1 - in.a];
         Fixup f = emit_cond_jump(cd, true, c.kind == Ctrl::Loop);
         if (c.kind == Ctrl::Loop) bind(f, c.loop_start);
-        else c.fixups.push_back(f);
+        else add_fixup(c, f);
       } else {
         // Values move only when the branch is taken: jump over the moving branch otherwise.
         Fixup skip = emit_cond_jump(cd, false);
@@ -618,7 +637,7 @@ Result<Ok, engine::Error> FunctionCompiler::step(const Instr& in) {
         word(pack(0, slot_of(c.height)));
         Fixup f{w, start};
         if (c.kind == Ctrl::Loop) bind(f, c.loop_start);
-        else c.fixups.push_back(f);  // the function label's end holds its return
+        else add_fixup(c, f);  // the function label's end holds its return
       }
       mark_unreachable();
       return Ok{};
@@ -1010,6 +1029,9 @@ Result<Ok, engine::Error> FunctionCompiler::run() {
   fc.nresults = static_cast<uint32_t>(type_.results.size());
   ctrls_.push_back(std::move(fc));
 
+  // About a word per body byte (instructions are 1-3 bytes and 1-3 words): one allocation instead of a
+  // dozen doublings; shrink_to_fit below returns the rest.
+  code_.reserve(fn_.body.size + 16);
   binary::InstrReader reader(m_.range(fn_.body), fn_.body.offset);
   Instr in;  // reused (allocation-free decoding): step() reads only the current opcode's immediates
   while (!reader.at_end() && !ctrls_.empty()) {
