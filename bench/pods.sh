@@ -6,6 +6,12 @@
 #          each (default 50), alternating in PODS_ROUNDS rounds (default 2) in the same containerd, after
 #          3 warm-up runs each. pods/s = runs / wall seconds; ratio = ours / runc. Sequential, like a
 #          node's kubelet creating pods one after another (PODS_PARALLEL>1 runs that many loops at once).
+#   CPU    per pod, split by who spends it: the client (ctr, its `timeout` wrapper and the loop's
+#          shell, from bash's `times`), containerd (/proc/PID/stat), and the rest of the machine's busy
+#          time (/proc/stat): the runtime — shims, workloads or runc, and the kernel work they cause —
+#          plus a little background. The client and containerd cost about the same for both runtimes, so
+#          they cap the pods/s ratio any runtime can show through `ctr run --rm`; the runtime share is
+#          the runtime's own ratio. Both are printed.
 #   RSS    PODS_IDLE (default 10) idle spin pods (`ctr run -d`, examples/hello's spin.toml on distinct
 #          loopback ports, each answering /hello first); VmRSS and Pss of every shim and every workload
 #          process, summed, per pod. Pss splits shared pages (the one static binary's text) fairly.
@@ -46,20 +52,36 @@ seq_runs() {  # seq_runs RUNTIME IMAGE PREFIX COUNT
     ctr_ run --rm --runtime "$1" "$2" "$3-$i" > /dev/null 2>&1 || { echo "run $3-$i failed" >&2; return 1; }
   done
 }
-batch() {  # batch RUNTIME IMAGE PREFIX -> prints seconds for n runs (par loops of n/par)
-  local t0 t1 p pids=()
+hz=$(getconf CLK_TCK)
+busy_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }  # user nice system irq softirq steal
+proc_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat" 2>/dev/null || echo 0; }  # utime + stime
+cpu_w=(0 0 0 0) cpu_n=(0 0 0 0)  # seconds: total busy, client, containerd, harness (the events monitor)
+batch() {  # batch RUNTIME IMAGE PREFIX W|N -> prints seconds for n runs (par loops of n/par); adds to cpu_W/N
+  local t0 t1 p pids=() b0 b1 c0 c1 e0 e1 client=0
+  b0=$(busy_ticks); c0=$(proc_ticks "$CTD_PID"); e0=$(proc_ticks "$CTD_EVENTS_PID")
   t0=$(date +%s.%N)
-  for p in $(seq 1 "$par"); do seq_runs "$1" "$2" "$3-$p" $((n / par)) & pids+=($!); done
+  for p in $(seq 1 "$par"); do
+    # `times` in the loop's subshell: its own CPU, then its children's (every ctr and timeout it ran).
+    ( seq_runs "$1" "$2" "$3-$p" $((n / par)) || exit 1; times > "$CTD_DIR/times.$p" ) & pids+=($!)
+  done
   for p in "${pids[@]}"; do wait "$p" || ctd_fail "a $1 run failed"; done
   t1=$(date +%s.%N)
+  b1=$(busy_ticks); c1=$(proc_ticks "$CTD_PID"); e1=$(proc_ticks "$CTD_EVENTS_PID")
+  for p in $(seq 1 "$par"); do
+    client=$(awk -v c="$client" '{ gsub(/s/, ""); split($1, a, "m"); split($2, b, "m"); c += a[1] * 60 + a[2] + b[1] * 60 + b[2] } END { print c }' "$CTD_DIR/times.$p")
+  done
+  local -n acc=cpu_$4
+  acc=($(awk -v a="${acc[0]}" -v b="${acc[1]}" -v c="${acc[2]}" -v d="${acc[3]}" -v hz="$hz" \
+           -v bt=$((b1 - b0)) -v cl="$client" -v ct=$((c1 - c0)) -v et=$((e1 - e0)) \
+           'BEGIN { print a + bt / hz, b + cl, c + ct / hz, d + et / hz }'))
   echo "$t0 $t1" | awk '{ printf "%.3f", $2 - $1 }'
 }
 seq_runs io.containerd.wasm.v1 pods-wasm:1 warm-w 3 || ctd_fail "warm-up (wasm)"
 seq_runs io.containerd.runc.v2 pods-native:1 warm-n 3 || ctd_fail "warm-up (runc)"
 tw=0; tn=0
 for r in $(seq 1 "$rounds"); do
-  s=$(batch io.containerd.wasm.v1 pods-wasm:1 bw$r); tw=$(echo "$tw $s" | awk '{ print $1 + $2 }')
-  s=$(batch io.containerd.runc.v2 pods-native:1 bn$r); tn=$(echo "$tn $s" | awk '{ print $1 + $2 }')
+  batch io.containerd.wasm.v1 pods-wasm:1 bw$r w > "$CTD_DIR/secs"; tw=$(awk -v t="$tw" '{ print t + $1 }' "$CTD_DIR/secs")
+  batch io.containerd.runc.v2 pods-native:1 bn$r n > "$CTD_DIR/secs"; tn=$(awk -v t="$tn" '{ print t + $1 }' "$CTD_DIR/secs")
 done
 total=$(( (n / par) * par * rounds ))
 echo "pods: $total ctr run --rm each, parallel $par"
@@ -67,6 +89,15 @@ awk -v t="$total" -v w="$tw" -v r="$tn" 'BEGIN {
   printf "  wasipool (io.containerd.wasm.v1, hello.wasm): %6.1f pods/s  (%.1f ms/pod)\n", t / w, 1000 * w / t
   printf "  runc     (io.containerd.runc.v2, hello -static): %6.1f pods/s  (%.1f ms/pod)\n", t / r, 1000 * r / t
   printf "  ratio wasipool/runc: %.2fx\n", r / w }'
+# CPU per pod (ms): total busy, client, containerd, harness, and the rest = the runtime's share.
+awk -v t="$total" -v w="${cpu_w[*]}" -v r="${cpu_n[*]}" 'BEGIN {
+  split(w, W, " "); split(r, R, " ")
+  wr = W[1] - W[2] - W[3] - W[4]; rr = R[1] - R[2] - R[3] - R[4]
+  printf "  CPU per pod (ms)  total  client(ctr)  containerd  runtime(rest)\n"
+  printf "    wasipool       %6.1f  %11.1f  %10.1f  %13.1f\n", 1000 * W[1] / t, 1000 * W[2] / t, 1000 * W[3] / t, 1000 * wr / t
+  printf "    runc           %6.1f  %11.1f  %10.1f  %13.1f\n", 1000 * R[1] / t, 1000 * R[2] / t, 1000 * R[3] / t, 1000 * rr / t
+  if (wr > 0) printf "  runtime-only CPU ratio runc/wasipool: %.2fx\n", rr / wr
+  if (W[1] - wr > 0) printf "  ceiling through ctr (CPU-bound, if our runtime cost nothing): %.2fx\n", R[1] / (W[1] - wr) }'
 
 # Where a pod's time goes, from containerd's own event timestamps (median ms over the measured runs):
 # create = snapshot + shim start + Create, start = Start RPC, run = the workload, delete = Delete, rm = the

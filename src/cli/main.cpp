@@ -3,7 +3,6 @@
 #include <cstring>
 
 #include "commands.h"
-#include "shim_entry.h"
 
 namespace {
 void usage(FILE* out) {
@@ -22,8 +21,17 @@ void usage(FILE* out) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // wasipool-shim under its three names: containerd runs it as containerd-shim-<flavour>-v1.
-  if (int status = 0; wasipool::cli::shim_entry(argc, argv, &status)) return status;
+  // The containerd shim is the sibling binary wasipool-shim (src/shim/binary_main.cpp). A shim name
+  // linked to this one by hand gets told so, in containerd's log, instead of the usage text.
+  if (argc > 0) {
+    const char* base = std::strrchr(argv[0], '/');
+    base = base ? base + 1 : argv[0];
+    if (std::strncmp(base, "containerd-shim-", 16) == 0) {
+      std::fprintf(stderr, "%s: this is the wasipool CLI; the containerd shim is wasipool-shim (point %s at it, as "
+                   "`wasipool node install` does)\n", base, base);
+      return 1;
+    }
+  }
   if (argc < 2) {
     usage(stderr);
     return 2;

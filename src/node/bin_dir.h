@@ -1,5 +1,5 @@
 // The bin directory containerd finds shims in: `wasipool` (the CLI), `wasipool-shim` (the shim binary,
-// see src/cli/shim_entry.h) and the three shim names as RELATIVE symlinks to wasipool-shim. Relative,
+// src/shim/binary_main.cpp) and the three shim names as RELATIVE symlinks to wasipool-shim. Relative,
 // because the installer DaemonSet writes the host's /usr/local/bin through a hostPath mount at another
 // path: an absolute target would point into the installer container. One shim file on disk also means
 // one atomic rename upgrades all three shims. Single-threaded CLI use.

@@ -22,8 +22,8 @@ inline constexpr Handler kHandlers[] = {
 };
 inline constexpr std::size_t kHandlerCount = sizeof(kHandlers) / sizeof(kHandlers[0]);
 
-// The installed copies of the two binaries (src/cli/shim_entry.h): the CLI, and the shim binary the
-// shim names are relative symlinks to.
+// The installed copies of the two binaries: the CLI (which also runs every wasm workload the shim starts),
+// and the shim binary (src/shim/binary_main.cpp) the shim names are relative symlinks to.
 inline constexpr std::string_view kBinaryName = "wasipool";
 inline constexpr std::string_view kShimBinaryName = "wasipool-shim";
 

@@ -14,13 +14,6 @@ namespace wasipool::shim {
 namespace {
 
 constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-// The wasipool binary the workload re-executes. WASIPOOL_SHIM_SELF lets a test program that links the
-// shim library (and is not wasipool itself) point at the real binary.
-std::string self_exe() {
-  const char* env = std::getenv("WASIPOOL_SHIM_SELF");
-  return env && *env ? env : "/proc/self/exe";
-}
-
 std::string read_magic(const std::string& path, size_t n) {
   std::ifstream in(path, std::ios::binary);
   std::string buf(n, '\0');
@@ -32,6 +25,26 @@ std::string read_magic(const std::string& path, size_t n) {
 bool is_executable_file(const std::string& host_path) {
   struct stat st;
   return ::stat(host_path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111) != 0;
+}
+
+// The binary a wasm workload runs in (`run`/`serve`/`slight`): the CLI `wasipool` installed beside this
+// shim binary (`wasipool node install` and the build put both in one directory); the shim binary itself
+// holds no engine. "" when it is missing. WASIPOOL_SHIM_SELF names it instead (tests that link the shim
+// library into their own program).
+std::string workload_exe() {
+  const char* env = std::getenv("WASIPOOL_SHIM_SELF");
+  if (env && *env) return env;
+  static const std::string found = [] {
+    char buf[4096];
+    ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+    if (n <= 0) return std::string();
+    std::string path(buf, static_cast<size_t>(n));
+    size_t slash = path.rfind('/');
+    if (slash == std::string::npos) return std::string();
+    std::string cli = path.substr(0, slash + 1) + "wasipool";
+    return is_executable_file(cli) ? cli : std::string();
+  }();
+  return found;
 }
 
 bool is_native(const std::string& host_path) {
@@ -131,6 +144,10 @@ std::string classify_workload(Flavour flavour, const OciSpec& spec, const std::s
   }
   out->env = spec.env;
   out->cwd = rootfs;
+  const std::string exe = workload_exe();
+  if (exe.empty())
+    return "cannot run wasm workloads: no executable `wasipool` beside this shim binary (install both, as "
+           "`wasipool node install` does)";
   if (flavour == Flavour::kSpin) {
     std::string manifest = rootfs + "/spin.toml";
     if (!exists_file(manifest))
@@ -139,7 +156,7 @@ std::string classify_workload(Flavour flavour, const OciSpec& spec, const std::s
     out->kind = WorkloadKind::kSpin;
     std::string listen = spec.env_value("SPIN_HTTP_LISTEN_ADDR").value_or("0.0.0.0:80");
     if (listen.empty()) listen = "0.0.0.0:80";
-    out->argv = {self_exe(), "serve", "--listen", listen, "--quiet", manifest};
+    out->argv = {exe, "serve", "--listen", listen, "--quiet", manifest};
     return "";
   }
   if (flavour == Flavour::kSlight) {
@@ -149,7 +166,7 @@ std::string classify_workload(Flavour flavour, const OciSpec& spec, const std::s
         return "config.json: process.args[0] \"" + arg0 + "\" is not an ELF or #! executable, and the rootfs has no " +
                f.substr(rootfs.size()) + " (" + f + ")";
     out->kind = WorkloadKind::kSlight;
-    out->argv = {self_exe(), "slight", "-c", cfg, "run", app};
+    out->argv = {exe, "slight", "-c", cfg, "run", app};
     return "";
   }
   // wasm: args[0] is a module inside the rootfs, optionally "path#function".
@@ -170,7 +187,7 @@ std::string classify_workload(Flavour flavour, const OciSpec& spec, const std::s
            " is not a wasm module (no \\0asm magic) nor an ELF/#! executable";
   out->kind = WorkloadKind::kWasm;
   // root.readonly (CRI's readOnlyRootFilesystem) becomes a read-only preopen of the rootfs.
-  out->argv = {self_exe(), "run", spec.root_readonly ? "--dir-ro" : "--dir", rootfs + "::/"};
+  out->argv = {exe, "run", spec.root_readonly ? "--dir-ro" : "--dir", rootfs + "::/"};
   for (const auto& m : spec.mounts) {
     // Bind mounts become preopens (pod volumes, ...). Only directories can be preopened; file binds such
     // as /etc/hosts have no WASI equivalent and are skipped.

@@ -16,10 +16,11 @@ namespace wasipool::shim {
 enum class WorkloadKind { kRunc, kWasm, kSpin, kSlight };
 const char* kind_name(WorkloadKind k);
 
-// How Create runs the container: runc on the bundle, or `/proc/self/exe <subcommand> ...` as a child.
+// How Create runs the container: runc on the bundle, or `<wasipool> <subcommand> ...` as a child (the CLI
+// installed beside the shim binary: container_classify.cpp).
 struct Workload {
   WorkloadKind kind = WorkloadKind::kWasm;
-  std::vector<std::string> argv;  // for wasm kinds: the re-exec command line (argv[0] = /proc/self/exe)
+  std::vector<std::string> argv;  // for wasm kinds: the re-exec command line (argv[0] = that binary)
   std::vector<std::string> env;   // the child's environment
   std::string cwd;                // host directory the child starts in
 };

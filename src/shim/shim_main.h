@@ -1,6 +1,6 @@
 // The containerd shim entry point. `wasipool-shim` is installed under the names containerd-shim-spin-v1,
-// containerd-shim-slight-v1 and containerd-shim-wasm-v1; src/cli/shim_entry_shim.cpp sends argv[0]'s
-// basename here.
+// containerd-shim-slight-v1 and containerd-shim-wasm-v1; src/shim/binary_main.cpp sends argv[0]'s basename
+// here.
 #pragma once
 
 namespace wasipool::shim {

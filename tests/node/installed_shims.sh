@@ -2,8 +2,8 @@
 # The names `wasipool node install` puts in a bin dir ARE working containerd shims: Debian's containerd,
 # with only that bin dir added to its PATH (never the build dir), runs a WASI module through
 # io.containerd.wasm.v1 and the seed's spin app through io.containerd.spin.v1 (curl /hello -> hello).
-# That exercises the relative symlinks (argv[0] picks the flavour) and the installed copy re-executing
-# itself via /proc/self/exe. The private containerd and its leak checks are the e2e harness's
+# That exercises the relative symlinks (argv[0] picks the flavour) and the installed shim running
+# the installed wasipool for its workloads. The private containerd and its leak checks are the e2e harness's
 # (tests/e2e/containerd_env.sh). Usage: installed_shims.sh WASIPOOL EXAMPLES_DIR
 set -u
 WASIPOOL=$1
