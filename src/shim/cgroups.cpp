@@ -14,6 +14,8 @@
 #include <chrono>
 #include <cstring>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -61,7 +63,7 @@ bool mkdir_p(const std::string& path, std::string* error) {
 
 // Mount points of the v1 hierarchies, from /proc/self/mountinfo (fstype "cgroup", super options list
 // the controllers: "rw,memory" or "rw,cpu,cpuacct").
-std::string v1_mount_of(const std::string& controller) {
+std::string v1_mount_of_uncached(const std::string& controller) {
   std::ifstream in("/proc/self/mountinfo");
   std::string line;
   while (std::getline(in, line)) {
@@ -83,6 +85,18 @@ std::string v1_mount_of(const std::string& controller) {
     return mount_point;
   }
   return "";
+}
+
+// Hierarchies are mounted once at boot, and every container's Create asks for four of them: the kernel
+// formats the whole mount table for each read, so a found mount point is remembered for the process.
+std::string v1_mount_of(const std::string& controller) {
+  static std::mutex mu;
+  static std::map<std::string, std::string> found;
+  std::lock_guard<std::mutex> lock(mu);
+  if (auto it = found.find(controller); it != found.end()) return it->second;
+  std::string m = v1_mount_of_uncached(controller);
+  if (!m.empty()) found.emplace(controller, m);
+  return m;
 }
 
 // "slice:prefix:name" -> "/a.slice/a-b.slice/<prefix>-<name>.scope" as systemd lays it out (runc's
