@@ -92,6 +92,20 @@ void shutdown_shim(const Started& s, const std::string& id) {
 
 }  // namespace
 
+// Two binaries (src/shim/binary_main.cpp, src/cli/main.cpp): each started under the other's names says so.
+TEST(Binaries, EachSaysWhichOneIsTheShim) {
+  std::string dir = shim_binary().substr(0, shim_binary().rfind('/') + 1);
+  RunResult shim_as_itself = run({dir + "wasipool-shim", "-v"});
+  EXPECT_EQ(shim_as_itself.exit_code, 2);
+  EXPECT_NE(shim_as_itself.err.find("runs as containerd-shim-spin-v1"), std::string::npos) << shim_as_itself.err;
+  TempDir tmp;
+  ASSERT_EQ(symlink((dir + "wasipool").c_str(), (tmp.path() + "/containerd-shim-wasm-v1").c_str()), 0);
+  RunResult cli_as_shim = run({tmp.path() + "/containerd-shim-wasm-v1", "-v"});
+  EXPECT_EQ(cli_as_shim.exit_code, 1);
+  EXPECT_NE(cli_as_shim.err.find("the containerd shim is wasipool-shim"), std::string::npos) << cli_as_shim.err;
+  EXPECT_EQ(cli_as_shim.out, "");
+}
+
 TEST(Flags, VersionInEveryGoForm) {
   for (auto form : {std::vector<std::string>{"-v"}, {"--v"}, {"-v=true"}, {"--v=1"},
                     {"-namespace", "x", "-v"}, {"--namespace=x", "-debug", "-v"}}) {

@@ -106,8 +106,9 @@ struct Shim {
   std::unique_ptr<Client> client;
 };
 
-Shim start(const TempDir& tmp, const std::string& bundle, const std::string& id) {
-  RunResult r = run({shim_binary(), "-namespace", "testns", "-address", tmp.path() + "/containerd.sock", "-id", id,
+Shim start(const TempDir& tmp, const std::string& bundle, const std::string& id,
+           const std::string& binary = shim_binary()) {
+  RunResult r = run({binary, "-namespace", "testns", "-address", tmp.path() + "/containerd.sock", "-id", id,
                      "-debug", "start"},
                     bundle, {"WASIPOOL_SHIM_SOCKET_DIR=" + tmp.path() + "/s", "TTRPC_ADDRESS=" + tmp.path() + "/ev.sock"});
   Shim s;
@@ -362,4 +363,35 @@ TEST(TaskService, DeleteBeforeStart) {
   std::vector<std::string> topics;
   for (const auto& e : evs) topics.push_back(e.topic);
   EXPECT_EQ(topics, (std::vector<std::string>{"/tasks/create", "/tasks/exit", "/tasks/delete"}));
+}
+
+// The shim binary holds no engine: wasm workloads run in the `wasipool` CLI installed beside it. Installed
+// alone, it must refuse Create with a message that says what is missing, not fail obscurely at exec.
+TEST(TaskService, CreateSaysWhenTheCliIsNotBesideTheShim) {
+  TempDir tmp;
+  FakeEvents events(tmp.path() + "/ev.sock");
+  const std::string bin = tmp.path() + "/bin";
+  mkdir(bin.c_str(), 0755);
+  char real[4096];
+  ssize_t n = readlink(shim_binary().c_str(), real, sizeof real - 1);
+  ASSERT_GT(n, 0) << shim_binary() << " should be the build's symlink to wasipool-shim";
+  std::string target(real, static_cast<size_t>(n));
+  if (target[0] != '/') target = shim_binary().substr(0, shim_binary().rfind('/') + 1) + target;
+  write_file(bin + "/wasipool-shim", read_file(target));
+  chmod((bin + "/wasipool-shim").c_str(), 0755);
+  ASSERT_EQ(symlink("wasipool-shim", (bin + "/containerd-shim-wasm-v1").c_str()), 0);
+
+  std::string bundle = make_wasm_bundle(tmp, "alone", guest("exit_with"), ",\"0\"");
+  Shim s = start(tmp, bundle, "alone", bin + "/containerd-shim-wasm-v1");
+  ASSERT_TRUE(s.client);
+  v2::CreateTaskResponse created;
+  auto st = call(*s.client, "Create", create_request("alone", bundle, tmp.path() + "/alone.txt"), &created);
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(st.message.find("no executable `wasipool` beside this shim binary"), std::string::npos) << st.message;
+  // Nothing is left mounted or running, and the shim still answers and exits when asked.
+  v2::ShutdownRequest shr;
+  shr.set_id("alone");
+  wasipool::wire::Empty empty;
+  call(*s.client, "Shutdown", shr, &empty);
+  EXPECT_TRUE(wait_gone(s.pid));
 }
