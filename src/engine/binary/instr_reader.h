@@ -76,35 +76,40 @@ class InstrReader {
   // and offset take one byte each. It saves the general
   // decoder's call, register spills and cursor set-up per instruction (startup, issue 3).
   bool next(Instr& out) {
+    // Members are read into locals once, before any store to `out`: the compiler must assume `out` may
+    // alias the reader, so every member read after a store through `out` would be a fresh load.
     const size_t size = code_.size();
-    if (__builtin_expect(pos_ < size, 1)) {
-      const uint8_t* p = code_.data() + pos_;
+    const size_t pos = pos_;
+    if (__builtin_expect(pos < size, 1)) {
+      const uint8_t* p = code_.data() + pos;
+      const uint32_t at = base_ + static_cast<uint32_t>(pos);
       const detail::FastByte e = detail::kFastTable.e[p[0]];
       if (e.fast == detail::Fast::None) {
+        pos_ = pos + 1;
         out.op = static_cast<ir::Opcode>(e.op);
-        out.offset = base_ + static_cast<uint32_t>(pos_);
-        pos_ += 1;
+        out.offset = at;
         return true;
       }
       if (e.fast == detail::Fast::MemArg) {
-        if (pos_ + 2 < size && (p[1] | p[2]) < 0x80) {  // align and offset, one byte each
+        if (pos + 2 < size && (p[1] | p[2]) < 0x80) {  // align and offset, one byte each
+          pos_ = pos + 3;
           out.op = static_cast<ir::Opcode>(e.op);
-          out.offset = base_ + static_cast<uint32_t>(pos_);
+          out.offset = at;
           out.align = p[1];
           out.mem_offset = p[2];
-          pos_ += 3;
           return true;
         }
-      } else if (e.fast != detail::Fast::Slow && pos_ + 1 < size && p[1] < 0x80) {
+      } else if (e.fast != detail::Fast::Slow && pos + 1 < size && p[1] < 0x80) {
+        const uint8_t imm = p[1];
+        pos_ = pos + 2;
         out.op = static_cast<ir::Opcode>(e.op);
-        out.offset = base_ + static_cast<uint32_t>(pos_);
+        out.offset = at;
         if (e.fast == detail::Fast::Index) {
-          out.a = p[1];
+          out.a = imm;
         } else {  // i32.const: one-byte signed LEB128, stored as u32 zero-extended
-          const int32_t v = (p[1] & 0x40) ? static_cast<int32_t>(p[1]) - 0x80 : p[1];
+          const int32_t v = (imm & 0x40) ? static_cast<int32_t>(imm) - 0x80 : imm;
           out.value = static_cast<uint32_t>(v);
         }
-        pos_ += 2;
         return true;
       }
     }

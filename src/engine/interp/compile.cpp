@@ -444,7 +444,9 @@ class FunctionCompiler {
   }
 
   Result<Ok, engine::Error> collect_constants();
-  Result<Ok, engine::Error> step(const Instr& in);
+  // Per instruction, so a plain bool (a Result per instruction costs ~20 instructions): false leaves
+  // the reason in error_.
+  bool step(const Instr& in);
   void emit_end();
   void emit_else();
 
@@ -458,6 +460,7 @@ class FunctionCompiler {
   std::vector<uint64_t>& code_;
   std::vector<Entry> stack_;
   std::vector<Ctrl> ctrls_;
+  engine::Error error_;  // why step() failed
   std::vector<PendingFixup> pending_;
   std::vector<uint64_t> const_values_;  // the function's distinct constants, ascending: slot = const_base_ + rank
   uint32_t stack_base_ = 0;
@@ -538,21 +541,21 @@ void FunctionCompiler::emit_end() {
   if (func) emit_return();
 }
 
-Result<Ok, engine::Error> FunctionCompiler::step(const Instr& in) {
+bool FunctionCompiler::step(const Instr& in) {
   const ir::OpcodeInfo& info = ir::info(in.op);
   // Unreachable code (after br/return/unreachable) is skipped to its matching else/end: it can never
   // run, and the validator has already type-checked it.
   if (ctrls_.back().unreachable) {
     switch (in.op) {
-      case Opcode::Block: case Opcode::Loop: case Opcode::If: ++skip_depth_; return Ok{};
+      case Opcode::Block: case Opcode::Loop: case Opcode::If: ++skip_depth_; return true;
       case Opcode::Else:
         if (skip_depth_ == 0) emit_else();
-        return Ok{};
+        return true;
       case Opcode::End:
         if (skip_depth_ == 0) emit_end();
         else --skip_depth_;
-        return Ok{};
-      default: return Ok{};
+        return true;
+      default: return true;
     }
   }
 
@@ -561,9 +564,9 @@ Result<Ok, engine::Error> FunctionCompiler::step(const Instr& in) {
     case Opcode::Unreachable:
       begin(Op::Unreachable);
       mark_unreachable();
-      return Ok{};
+      return true;
     case Opcode::Nop:
-      return Ok{};
+      return true;
     case Opcode::Block:
     case Opcode::Loop: {
       materialize_all();
@@ -578,7 +581,7 @@ Result<Ok, engine::Error> FunctionCompiler::step(const Instr& in) {
         seen_loop_ = true;
       }
       ctrls_.push_back(std::move(c));
-      return Ok{};
+      return true;
     }
     case Opcode::If: {
       Cond cd = take_cond(pop(), true);
@@ -590,19 +593,19 @@ Result<Ok, engine::Error> FunctionCompiler::step(const Instr& in) {
       c.else_jump = emit_cond_jump(cd, false);
       c.has_else_jump = true;
       ctrls_.push_back(std::move(c));
-      return Ok{};
+      return true;
     }
     case Opcode::Else:
       emit_else();
-      return Ok{};
+      return true;
     case Opcode::End:
       emit_end();
-      return Ok{};
+      return true;
     case Opcode::Br:
       materialize_all();
       emit_br(in.a);
       mark_unreachable();
-      return Ok{};
+      return true;
     case Opcode::BrIf: {
       Entry c = pop();
       bool moves = br_needs_copy(in.a);
@@ -619,7 +622,7 @@ Result<Ok, engine::Error> FunctionCompiler::step(const Instr& in) {
         emit_br(in.a);
         bind(skip, here());
       }
-      return Ok{};
+      return true;
     }
     case Opcode::BrTable: {
       Entry idx = pop();
@@ -640,13 +643,13 @@ Result<Ok, engine::Error> FunctionCompiler::step(const Instr& in) {
         else add_fixup(c, f);  // the function label's end holds its return
       }
       mark_unreachable();
-      return Ok{};
+      return true;
     }
     case Opcode::Return:
       materialize_all();
       emit_return();
       mark_unreachable();
-      return Ok{};
+      return true;
     case Opcode::Call: {
       const ir::FuncType& ft = m_.func_type(in.a);
       uint32_t np = static_cast<uint32_t>(ft.params.size());
@@ -658,7 +661,7 @@ Result<Ok, engine::Error> FunctionCompiler::step(const Instr& in) {
       word(pack(in.a, args));
       for (uint32_t i = 0; i < np; ++i) pop();
       for (size_t i = 0; i < ft.results.size(); ++i) push_stack();
-      return Ok{};
+      return true;
     }
     case Opcode::CallIndirect: {
       const ir::FuncType& ft = m_.types[in.a];
@@ -672,13 +675,13 @@ Result<Ok, engine::Error> FunctionCompiler::step(const Instr& in) {
       word(pack(idx.slot, args));
       for (uint32_t i = 0; i < np; ++i) pop();
       for (size_t i = 0; i < ft.results.size(); ++i) push_stack();
-      return Ok{};
+      return true;
     }
 
     // ---- parametric ----
     case Opcode::Drop:
       pop_raw();
-      return Ok{};
+      return true;
     case Opcode::Select:
     case Opcode::SelectT: {
       Entry c = pop(), b = pop(), a = pop();
@@ -687,13 +690,13 @@ Result<Ok, engine::Error> FunctionCompiler::step(const Instr& in) {
       word(pack(dst, a.slot));
       word(pack(b.slot, c.slot));
       produced(start, dst);
-      return Ok{};
+      return true;
     }
 
     // ---- variables ----
     case Opcode::LocalGet:
       push_entry({Entry::Local, local_slot(in.a)});
-      return Ok{};
+      return true;
     case Opcode::LocalSet:
     case Opcode::LocalTee: {
       uint32_t slot = local_slot(in.a);
@@ -706,7 +709,7 @@ Result<Ok, engine::Error> FunctionCompiler::step(const Instr& in) {
         forget_value_fusion();
         copy_end_ = kNone;
         if (in.op == Opcode::LocalTee) push_entry({Entry::Local, slot});
-        return Ok{};
+        return true;
       }
       Entry e = pop();
       if (!(e.kind == Entry::Local && e.slot == slot)) {
@@ -721,27 +724,27 @@ Result<Ok, engine::Error> FunctionCompiler::step(const Instr& in) {
       }
       forget_value_fusion();  // a following copy may still pair with this one
       if (in.op == Opcode::LocalTee) push_entry(e.kind == Entry::Const ? e : Entry{Entry::Local, slot});
-      return Ok{};
+      return true;
     }
     case Opcode::GlobalGet: {
       uint32_t dst = push_stack();
       uint32_t start = begin(Op::GlobalGet);
       word(pack(dst, in.a));
       produced(start, dst);
-      return Ok{};
+      return true;
     }
     case Opcode::GlobalSet: {
       Entry a = pop();
       begin(Op::GlobalSet);
       word(pack(a.slot, in.a));
-      return Ok{};
+      return true;
     }
 
     // ---- constants ----
-    case Opcode::I32Const: push_entry({Entry::Const, const_slot(static_cast<uint32_t>(in.value))}); return Ok{};
-    case Opcode::I64Const: case Opcode::F64Const: push_entry({Entry::Const, const_slot(in.value)}); return Ok{};
-    case Opcode::F32Const: push_entry({Entry::Const, const_slot(static_cast<uint32_t>(in.value))}); return Ok{};
-    case Opcode::RefNull: push_entry({Entry::Const, const_slot(0)}); return Ok{};
+    case Opcode::I32Const: push_entry({Entry::Const, const_slot(static_cast<uint32_t>(in.value))}); return true;
+    case Opcode::I64Const: case Opcode::F64Const: push_entry({Entry::Const, const_slot(in.value)}); return true;
+    case Opcode::F32Const: push_entry({Entry::Const, const_slot(static_cast<uint32_t>(in.value))}); return true;
+    case Opcode::RefNull: push_entry({Entry::Const, const_slot(0)}); return true;
 
     // ---- references ----
     case Opcode::RefIsNull: {
@@ -750,14 +753,14 @@ Result<Ok, engine::Error> FunctionCompiler::step(const Instr& in) {
       uint32_t start = begin(Op::RefIsNull);
       word(pack(dst, a.slot));
       produced(start, dst);
-      return Ok{};
+      return true;
     }
     case Opcode::RefFunc: {
       uint32_t dst = push_stack();
       uint32_t start = begin(Op::RefFunc);
       word(pack(dst, in.a));
       produced(start, dst);
-      return Ok{};
+      return true;
     }
 
     // ---- tables ----
@@ -768,21 +771,21 @@ Result<Ok, engine::Error> FunctionCompiler::step(const Instr& in) {
       word(pack(dst, i.slot));
       word(in.a);
       produced(start, dst);
-      return Ok{};
+      return true;
     }
     case Opcode::TableSet: {
       Entry v = pop(), i = pop();
       begin(Op::TableSet);
       word(pack(i.slot, v.slot));
       word(in.a);
-      return Ok{};
+      return true;
     }
     case Opcode::TableSize: {
       uint32_t dst = push_stack();
       uint32_t start = begin(Op::TableSize);
       word(pack(dst, in.a));
       produced(start, dst);
-      return Ok{};
+      return true;
     }
     case Opcode::TableGrow: {
       Entry n = pop(), init = pop();
@@ -791,14 +794,14 @@ Result<Ok, engine::Error> FunctionCompiler::step(const Instr& in) {
       word(pack(dst, init.slot));
       word(pack(n.slot, in.a));
       produced(start, dst);
-      return Ok{};
+      return true;
     }
     case Opcode::TableFill: {
       Entry n = pop(), v = pop(), i = pop();
       begin(Op::TableFill);
       word(pack(i.slot, v.slot));
       word(pack(n.slot, in.a));
-      return Ok{};
+      return true;
     }
     case Opcode::TableCopy: {
       Entry n = pop(), s = pop(), d = pop();
@@ -806,7 +809,7 @@ Result<Ok, engine::Error> FunctionCompiler::step(const Instr& in) {
       word(pack(d.slot, s.slot));
       word(pack(n.slot, in.a));
       word(in.b);
-      return Ok{};
+      return true;
     }
     case Opcode::TableInit: {
       Entry n = pop(), s = pop(), d = pop();
@@ -814,12 +817,12 @@ Result<Ok, engine::Error> FunctionCompiler::step(const Instr& in) {
       word(pack(d.slot, s.slot));
       word(pack(n.slot, in.a));
       word(in.b);
-      return Ok{};
+      return true;
     }
     case Opcode::ElemDrop:
       begin(Op::ElemDrop);
       word(in.a);
-      return Ok{};
+      return true;
 
     // ---- memory (besides plain loads and stores) ----
     case Opcode::MemorySize: {
@@ -827,7 +830,7 @@ Result<Ok, engine::Error> FunctionCompiler::step(const Instr& in) {
       uint32_t start = begin(Op::MemorySize);
       word(pack(dst, 0));
       produced(start, dst);
-      return Ok{};
+      return true;
     }
     case Opcode::MemoryGrow: {
       Entry a = pop();
@@ -835,26 +838,26 @@ Result<Ok, engine::Error> FunctionCompiler::step(const Instr& in) {
       uint32_t start = begin(Op::MemoryGrow);
       word(pack(dst, a.slot));
       produced(start, dst);
-      return Ok{};
+      return true;
     }
     case Opcode::MemoryInit: {
       Entry n = pop(), s = pop(), d = pop();
       begin(Op::MemoryInit);
       word(pack(d.slot, s.slot));
       word(pack(n.slot, in.a));
-      return Ok{};
+      return true;
     }
     case Opcode::DataDrop:
       begin(Op::DataDrop);
       word(in.a);
-      return Ok{};
+      return true;
     case Opcode::MemoryCopy:
     case Opcode::MemoryFill: {
       Entry n = pop(), s = pop(), d = pop();
       begin(in.op == Opcode::MemoryCopy ? Op::MemoryCopy : Op::MemoryFill);
       word(pack(d.slot, s.slot));
       word(n.slot);
-      return Ok{};
+      return true;
     }
     default:
       break;
@@ -907,7 +910,7 @@ Result<Ok, engine::Error> FunctionCompiler::step(const Instr& in) {
         word(pack(x, y));
         word(pack(sx, sy));
         word(pack(offset, soff));
-        return Ok{};
+        return true;
       }
       if (a.kind == Entry::Add ? (x = a.slot, y = a.slot2, true) : take_add(a, x, y)) {
         Op fop = static_cast<Op>(static_cast<uint16_t>(Op::AddI32Store) + static_cast<uint16_t>(in.op) -
@@ -921,7 +924,7 @@ Result<Ok, engine::Error> FunctionCompiler::step(const Instr& in) {
         word(offset);
       }
     }
-    return Ok{};
+    return true;
   }
   if (info.imm == ir::Imm::None && is_unary_sig(info.sig)) {
     Entry a = pop();
@@ -937,7 +940,7 @@ Result<Ok, engine::Error> FunctionCompiler::step(const Instr& in) {
       cmp_b_ = 0;
       cmp_slot_ = dst;
     }
-    return Ok{};
+    return true;
   }
   if (info.imm == ir::Imm::None && is_binary_sig(info.sig)) {
     if (in.op == Opcode::I32Add) {
@@ -948,7 +951,7 @@ Result<Ok, engine::Error> FunctionCompiler::step(const Instr& in) {
         pop_raw();
         pop_raw();
         push_entry(e);
-        return Ok{};
+        return true;
       }
     }
     Entry b = pop(), a = pop();
@@ -977,7 +980,7 @@ Result<Ok, engine::Error> FunctionCompiler::step(const Instr& in) {
         word(pack(dst, ba));
         word(pack(bb, c));
         produced(start, dst);
-        return Ok{};
+        return true;
       }
     }
     uint32_t dst = push_stack();
@@ -1009,11 +1012,11 @@ Result<Ok, engine::Error> FunctionCompiler::step(const Instr& in) {
       cmp_b_ = b.slot;
       cmp_slot_ = dst;
     }
-    return Ok{};
+    return true;
   }
-  return fail(engine::Error{engine::ErrorKind::Unsupported,
-                            std::string("interpreter: cannot compile ") + info.text + " in function " +
-                                std::to_string(out_.func_index)});
+  error_ = engine::Error{engine::ErrorKind::Unsupported, std::string("interpreter: cannot compile ") + info.text +
+                                                          " in function " + std::to_string(out_.func_index)};
+  return false;
 }
 
 Result<Ok, engine::Error> FunctionCompiler::run() {
@@ -1036,7 +1039,7 @@ Result<Ok, engine::Error> FunctionCompiler::run() {
   Instr in;  // reused (allocation-free decoding): step() reads only the current opcode's immediates
   while (!reader.at_end() && !ctrls_.empty()) {
     if (!reader.next(in)) return fail(reader.error());
-    if (auto s = step(in); !s) return fail(std::move(s).error());
+    if (!step(in)) return fail(std::move(error_));
     if (uint64_t{stack_base_} + max_height_ > kMaxSlots)
       return fail(engine::Error{engine::ErrorKind::Limit,
                                 "function " + std::to_string(out_.func_index) + " needs too many slots"});
