@@ -1032,9 +1032,10 @@ Result<Ok, engine::Error> FunctionCompiler::run() {
   fc.nresults = static_cast<uint32_t>(type_.results.size());
   ctrls_.push_back(std::move(fc));
 
-  // About a word per body byte (instructions are 1-3 bytes and 1-3 words): one allocation instead of a
-  // dozen doublings; shrink_to_fit below returns the rest.
-  code_.reserve(fn_.body.size + 16);
+  // Compiled code measures ~0.46 words per body byte (wasi-libc's printf path: 5101 words from 11175
+  // bytes): reserving half a word per byte makes one allocation of about the right size, not a dozen
+  // doublings, and usually leaves nothing worth a shrinking copy below.
+  code_.reserve(fn_.body.size / 2 + 16);
   binary::InstrReader reader(m_.range(fn_.body), fn_.body.offset);
   Instr in;  // reused (allocation-free decoding): step() reads only the current opcode's immediates
   while (!reader.at_end() && !ctrls_.empty()) {
@@ -1051,7 +1052,7 @@ Result<Ok, engine::Error> FunctionCompiler::run() {
   if (out_.init.size() % 2) out_.init.push_back(0);
   out_.frame_size = std::max({stack_base_ + max_height_, out_.num_results,
                               np + kHeaderSlots + static_cast<uint32_t>(out_.init.size())});
-  code_.shrink_to_fit();
+  if (code_.capacity() - code_.size() > code_.size() / 4) code_.shrink_to_fit();  // only a real waste
   return Ok{};
 }
 
