@@ -190,6 +190,19 @@ taken)  # handler spin already runs another shim (io.containerd.spin.v2): refuse
   cmp "$CFG" "$FIX/taken.toml" || fail "modified"
   bin_empty
   ;;
+old_layout)  # the one-binary layout of earlier builds (shim names -> wasipool): ours, relinked to wasipool-shim
+  cp "$WASIPOOL" "$BIN/wasipool"
+  for x in spin slight wasm; do ln -s wasipool "$BIN/containerd-shim-$x-v1"; done
+  cp "$FIX/containerd-1.6.toml" "$CFG"
+  wp status --bin-dir "$BIN" --config "$CFG" --no-dump >"$T/out" 2>&1 && fail "status 0 for the earlier layout"
+  expect_out "-> wasipool (earlier layout: will point at wasipool-shim)"
+  ok install --bin-dir "$BIN" --config "$CFG" --no-restart
+  expect_out "installed $BIN/wasipool-shim"
+  expect_out "linked $BIN/containerd-shim-spin-v1 -> wasipool-shim"
+  bin_installed
+  ok uninstall --bin-dir "$BIN" --config "$CFG" --no-restart
+  bin_empty
+  ;;
 foreign_shim)  # another product's containerd-shim-spin-v1 in the bin dir: refuse unless --force
   printf '#!/bin/sh\nexit 0\n' >"$BIN/containerd-shim-spin-v1"; chmod +x "$BIN/containerd-shim-spin-v1"
   cp "$FIX/containerd-1.6.toml" "$CFG"
