@@ -125,6 +125,13 @@ struct Cursor {
       out = (b & 0x40) ? static_cast<int64_t>(b) - 0x80 : b;
       return true;
     }
+    if (end - p >= 2 && p[1] < 0x80) {  // two bytes (|v| < 2^13: struct offsets, small constants)
+      static_assert(Bits >= 14, "two LEB128 bytes always fit");
+      const int64_t raw = (p[0] & 0x7F) | (int64_t{p[1]} << 7);
+      out = (raw & 0x2000) ? raw - 0x4000 : raw;
+      p += 2;
+      return true;
+    }
     LebResult r = sleb_slow<Bits>(p, end);
     if (r.status != LebStatus::Ok) return leb_fail(r.status);
     out = static_cast<int64_t>(r.value);
