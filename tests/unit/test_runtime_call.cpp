@@ -255,6 +255,39 @@ TEST(RuntimeLoad, LoadFileReadsTheModule) {
   EXPECT_EQ((*m)->ir().exports[0].name, "f");
 }
 
+// load_shared decodes in place: the Module points into the lent bytes (no copy) and keeps their owner
+// alive after the lender lets go; load() copies, so its caller may reuse the buffer at once.
+TEST(RuntimeLoad, LoadSharedBorrowsAndKeepsTheOwner) {
+  engine::Engine engine;
+  std::weak_ptr<std::vector<uint8_t>> watch;
+  {
+    auto bytes = std::make_shared<std::vector<uint8_t>>(
+        wat(R"((module (func (export "f") (result i32) (i32.const 11))))"));
+    watch = bytes;
+    const uint8_t* data = bytes->data();
+    std::span<const uint8_t> view(*bytes);
+    auto m = engine.load_shared(std::move(bytes), view);
+    ASSERT_TRUE(m.ok()) << m.error().message;
+    EXPECT_EQ((*m)->ir().bytes.data(), data);
+    EXPECT_FALSE(watch.expired()) << "the Module must keep the lent bytes alive";
+    engine::Store store(engine);
+    engine::Linker linker;
+    auto inst = linker.instantiate(store, *m);
+    ASSERT_TRUE(inst.ok()) << inst.error().message;
+    auto r = store.call(*(*inst)->get_func("f"), {});
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ((*r)[0].as_u32(), 11u);
+  }
+  EXPECT_TRUE(watch.expired()) << "module and store are gone: nothing may hold the bytes";
+
+  std::vector<uint8_t> buffer = wat(R"((module (func (export "g"))))");
+  auto copied = engine.load(buffer);
+  ASSERT_TRUE(copied.ok());
+  EXPECT_NE((*copied)->ir().bytes.data(), buffer.data());
+  std::fill(buffer.begin(), buffer.end(), 0);
+  EXPECT_EQ((*copied)->ir().exports.at(0).name, "g");
+}
+
 TEST(RuntimeLoad, BadBytesAreMalformedNotACrash) {
   engine::Engine engine;
   std::vector<uint8_t> junk = {0x00, 0x61, 0x73, 0x6d, 0x02, 0x00, 0x00, 0x00};
