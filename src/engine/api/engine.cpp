@@ -31,7 +31,7 @@ Result<std::shared_ptr<const Module>, Error> Engine::load_shared(std::shared_ptr
   if (!decoded) return fail(std::move(decoded).error());
   auto loaded = std::make_unique<runtime::LoadedModule>();
   loaded->ir = std::move(decoded).value();
-  auto valid = validate::validate(loaded->ir);
+  auto valid = validate::validate(loaded->ir, &loaded->constants);
   if (!valid) return fail(std::move(valid).error());
 
   loaded->type_ids.reserve(loaded->ir.types.size());
@@ -41,7 +41,7 @@ Result<std::shared_ptr<const Module>, Error> Engine::load_shared(std::shared_ptr
   // facts; each function's code is built on its first call).
   switch (state_->config().tier) {
     case Tier::Interpreter: {
-      auto code = interp::compile(loaded->ir);
+      auto code = interp::compile(loaded->ir, &loaded->constants);
       if (!code) return fail(std::move(code).error());
       loaded->code = {code.value(), &interp::destroy};
       break;

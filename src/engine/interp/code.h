@@ -155,6 +155,7 @@ struct CompiledFunc {
 
 struct CompiledModule {
   const ir::Module* module = nullptr;   // owned by the LoadedModule that also owns this
+  const ir::ConstantTable* constants = nullptr;  // likewise; null: each body is scanned for them first
   const void* const* handlers = nullptr;
   std::deque<CompiledFunc> funcs;       // by defined-function index (deque: atomics do not move)
   std::mutex compile_mutex;             // serialises first-call compilation

@@ -203,8 +203,9 @@ bool is_binary_sig(ir::Sig s) {
 
 class FunctionCompiler {
  public:
-  FunctionCompiler(const ir::Module& m, uint32_t defined_index, const void* const* handlers, const CompiledFunc& out)
-      : m_(m), fn_(m.functions[defined_index]), type_(m.types[fn_.type]), h_(handlers), out_(out),
+  FunctionCompiler(const ir::Module& m, const ir::ConstantTable* table, uint32_t defined_index,
+                   const void* const* handlers, const CompiledFunc& out)
+      : m_(m), table_(table), fn_(m.functions[defined_index]), type_(m.types[fn_.type]), h_(handlers), out_(out),
         code_(out.code) {}
 
   Result<Ok, engine::Error> run();
@@ -453,6 +454,7 @@ class FunctionCompiler {
   static constexpr uint32_t kNone = std::numeric_limits<uint32_t>::max();
 
   const ir::Module& m_;
+  const ir::ConstantTable* table_;  // null: collect_constants scans the body
   const ir::Function& fn_;
   const ir::FuncType& type_;
   const void* const* h_;
@@ -485,9 +487,14 @@ class FunctionCompiler {
 
 Result<Ok, engine::Error> FunctionCompiler::collect_constants() {
   uint32_t base = static_cast<uint32_t>(type_.params.size()) + kHeaderSlots + fn_.num_locals;
+  // Validation lists them (ir::ConstantTable); without that table, one pass over the body finds them.
+  if (table_) {
+    std::span<const uint64_t> known = table_->of(out_.defined_index);
+    const_values_.assign(known.begin(), known.end());
+  }
   binary::InstrReader reader(m_.range(fn_.body), fn_.body.offset);
   Instr in;  // reused: only the fields of the current opcode's immediates are meaningful
-  while (!reader.at_end()) {
+  while (!table_ && !reader.at_end()) {
     if (!reader.next(in)) return fail(reader.error());
     uint64_t v;
     switch (in.op) {
@@ -1058,10 +1065,11 @@ Result<Ok, engine::Error> FunctionCompiler::run() {
 
 }  // namespace
 
-Result<CompiledModule*, engine::Error> compile(const ir::Module& module) {
+Result<CompiledModule*, engine::Error> compile(const ir::Module& module, const ir::ConstantTable* constants) {
   // Only the frame facts the runtime and backtraces need now; the code itself on first call.
   auto code = std::make_unique<CompiledModule>();
   code->module = &module;
+  code->constants = constants;
   code->handlers = handler_table();
   for (uint32_t i = 0; i < module.functions.size(); ++i) {
     const ir::FuncType& t = module.types[module.functions[i].type];
@@ -1084,7 +1092,7 @@ const uint64_t* ensure_compiled(const CompiledFunc& f) {
   CompiledModule& owner = *f.owner;
   std::lock_guard<std::mutex> lock(owner.compile_mutex);
   if (const uint64_t* e = f.entry.load(std::memory_order_relaxed)) return e;  // another thread won
-  FunctionCompiler fc(*owner.module, f.defined_index, owner.handlers, f);
+  FunctionCompiler fc(*owner.module, owner.constants, f.defined_index, owner.handlers, f);
   if (!fc.run()) {
     f.code.clear();
     f.init.clear();

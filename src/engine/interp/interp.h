@@ -22,7 +22,8 @@ struct CompiledFunc;
 // Prepare a *validated* module for the interpreter. Each function's internal form is built on its
 // first call (thread-safe; see docs/interpreter.md). Failing here means a resource limit (e.g. a
 // function with too many locals), reported as ErrorKind::Limit.
-Result<CompiledModule*, engine::Error> compile(const ir::Module& module);
+// `constants` (from validation; null: the compiler finds them itself) must outlive the result.
+Result<CompiledModule*, engine::Error> compile(const ir::Module& module, const ir::ConstantTable* constants = nullptr);
 void destroy(CompiledModule* code);
 // The compiled form of defined function `defined_index` (function index minus imported functions).
 const CompiledFunc* function(const CompiledModule& code, uint32_t defined_index);

@@ -94,6 +94,18 @@ struct CustomSection {
   ByteRange contents;               // after the name
 };
 
+// Each defined function's distinct constants — the immediates of i32/i64/f32/f64.const as raw bits
+// (32-bit ones zero-extended), ascending — as validation finds them while it reads every body. The
+// interpreter's compiler needs a function's constants before it reads the body (they get frame slots
+// below the operand stack); from this table it reads each body once instead of twice.
+struct ConstantTable {
+  std::vector<uint64_t> values;  // every function's run, one after another
+  std::vector<uint32_t> first;   // defined index -> start of its run in values; one more entry at the end
+  std::span<const uint64_t> of(uint32_t defined_index) const {
+    return {values.data() + first[defined_index], first[defined_index + 1] - first[defined_index]};
+  }
+};
+
 // Decoded "name" custom section (best effort: a malformed name section is ignored, as the spec allows).
 struct Names {
   std::optional<std::string> module;

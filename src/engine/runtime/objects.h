@@ -38,6 +38,7 @@ class EngineState {
 // A decoded + validated + compiled module, immutable.
 struct LoadedModule {
   ir::Module ir;
+  ir::ConstantTable constants;     // from validation, for the tier's compiler
   std::vector<uint32_t> type_ids;  // ir.types[i] -> canonical id
   std::unique_ptr<interp::CompiledModule, void (*)(interp::CompiledModule*)> code{nullptr, nullptr};
 };

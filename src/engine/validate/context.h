@@ -16,6 +16,7 @@ struct Context {
   // C.refs: functions named by ref.func outside function bodies (segments, global inits) or by an
   // export. Only these may be the target of ref.func inside a body.
   std::vector<bool> declared_funcs;
+  ir::ConstantTable* constants = nullptr;  // filled by the body validator when set
 };
 
 // "<reason> at offset 0x<hex>: <detail>" (the detail is omitted when empty).

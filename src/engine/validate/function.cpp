@@ -2,6 +2,7 @@
 // stack whose entries may be Unknown, a control stack of frames, and stack polymorphism after
 // unreachable/br/return. One FunctionValidator is reused for every body of a module so its vectors
 // are allocated once: no allocation per instruction (this runs on every module load).
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <string>
@@ -556,6 +557,7 @@ Result<Ok, Error> FunctionValidator::run(uint32_t func_index) {
 
   binary::Instr in;  // reused: next(Instr&) decodes in place
   const bool has_memory = m_.total_memories() != 0;
+  std::vector<uint64_t>* constants = ctx_.constants ? &ctx_.constants->values : nullptr;
   const uint32_t num_locals = static_cast<uint32_t>(locals_.size());
   while (!ctrls_.empty()) {
     if (reader.at_end())
@@ -582,6 +584,11 @@ Result<Ok, Error> FunctionValidator::run(uint32_t func_index) {
       for (uint32_t i = s.num_params; ok && i-- > 0;) ok = pop(s.params[i]);
       if (__builtin_expect(ok, 1)) {
         if (s.num_results) push(s.result);
+        // t.const (no operands, a value immediate): remembered for the compiler (ir::ConstantTable).
+        if (s.num_params == 0 && constants && info.imm >= ir::Imm::I32 && info.imm <= ir::Imm::F64)
+          constants->push_back(info.imm == ir::Imm::I32 || info.imm == ir::Imm::F32
+                                   ? static_cast<uint32_t>(in.value)
+                                   : in.value);
         continue;
       }
     } else if (in.op == Opcode::LocalGet && in.a < num_locals) {
@@ -607,11 +614,28 @@ Result<Ok, Error> FunctionValidator::run(uint32_t func_index) {
 
 }  // namespace
 
+static_assert(ir::Imm::I64 > ir::Imm::I32 && ir::Imm::F32 > ir::Imm::I64 && ir::Imm::F64 > ir::Imm::F32 &&
+                  static_cast<int>(ir::Imm::F64) - static_cast<int>(ir::Imm::I32) == 3,
+              "the constant-immediate kinds are contiguous (the fast path's range test)");
+
 Result<Ok, Error> validate_functions(const Context& ctx) {
   const ir::Module& m = ctx.module;
   FunctionValidator v(ctx);
-  for (uint32_t i = 0; i < m.functions.size(); ++i)
+  ir::ConstantTable* t = ctx.constants;
+  if (t) {
+    t->values.clear();
+    t->first.assign(1, 0);
+    t->first.reserve(m.functions.size() + 1);
+  }
+  for (uint32_t i = 0; i < m.functions.size(); ++i) {
     if (auto r = v.run(m.num_imported_funcs + i); !r) return r;
+    if (t) {  // this function's run: ascending, each value once
+      auto begin = t->values.begin() + t->first.back();
+      std::sort(begin, t->values.end());
+      t->values.erase(std::unique(begin, t->values.end()), t->values.end());
+      t->first.push_back(static_cast<uint32_t>(t->values.size()));
+    }
+  }
   return Ok{};
 }
 

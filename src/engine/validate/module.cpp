@@ -34,12 +34,12 @@ void mark_refs(const ir::ConstExpr& e, std::vector<bool>& declared) {
     if (in.op == ir::Opcode::RefFunc && in.imm < declared.size()) declared[in.imm] = true;
 }
 
-Result<Ok, Error> validate_module(const ir::Module& m);
+Result<Ok, Error> validate_module(const ir::Module& m, ir::ConstantTable* constants);
 
 }  // namespace
 
-Result<Ok, Error> validate(const ir::Module& m) {
-  auto r = validate_module(m);
+Result<Ok, Error> validate(const ir::Module& m, ir::ConstantTable* constants) {
+  auto r = validate_module(m, constants);
   if (!r) {
     // The spec decodes completely before it validates: if any body is malformed, that is the error,
     // even when an (earlier) validation error was found first. Only the failure path pays for this.
@@ -50,7 +50,7 @@ Result<Ok, Error> validate(const ir::Module& m) {
 
 namespace {
 
-Result<Ok, Error> validate_module(const ir::Module& m) {
+Result<Ok, Error> validate_module(const ir::Module& m, ir::ConstantTable* constants) {
   const uint32_t num_types = static_cast<uint32_t>(m.types.size());
 
   // Type indices first: everything after this may look up m.func_type(i) safely.
@@ -67,7 +67,7 @@ Result<Ok, Error> validate_module(const ir::Module& m) {
     return fail(make_invalid_here("multiple memories",
                                   std::to_string(m.total_memories()) + " memories (at most 1)"));
 
-  Context ctx{m, std::vector<bool>(m.total_funcs(), false)};
+  Context ctx{m, std::vector<bool>(m.total_funcs(), false), constants};
 
   for (const auto& g : m.globals) {
     if (auto r = validate_const_expr(ctx, g.init, g.type.type); !r) return r;

@@ -10,6 +10,7 @@ namespace wasipool::validate {
 // "type mismatch in function 12 at offset 0x1a3: expected i32, got f64". Reasons are worded as the spec
 // tests word them ("type mismatch", "unknown local", "unknown label", "alignment must not be larger than
 // natural", "constant expression required", "undeclared function reference", ...).
-Result<Ok, engine::Error> validate(const ir::Module& module);
+// With `constants`, also fills it (ir::ConstantTable) for every defined function when the module is valid.
+Result<Ok, engine::Error> validate(const ir::Module& module, ir::ConstantTable* constants = nullptr);
 
 }  // namespace wasipool::validate
