@@ -19,7 +19,7 @@ valgrind --tool=callgrind --demangle=no --callgrind-out-file="$tmp/cg.out" \
 # callgrind names a function on its first mention only, as "fn=(id) name" or "cfn=(id) name", with
 # "'N" appended for recursion levels.
 sed -nE "s/^c?fn=\\([0-9]+\\) (.+)$/\\1/p" "$tmp/cg.out" | sed -E "s/'[0-9]+$//" | grep -v '^(below main)' |
-  awk '!seen[$0]++' > "$tmp/called"
+  grep -v '^0x' | awk '!seen[$0]++' > "$tmp/called"  # (0x...: code callgrind could not name)
 cat "$tmp/called"
 # IFUNC resolvers: the symbols at the addresses IRELATIVE relocations name (addresses without leading 0s).
 readelf -rW "$build/wasipool" | awk '/IRELATIV/ { print $4 }' | sort -u > "$tmp/irel"
