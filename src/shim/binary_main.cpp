@@ -2,16 +2,11 @@
 // the flavour). It holds the shim alone: each wasm workload runs in the `wasipool` CLI installed beside
 // it, so the daemon that stays up for every pod carries no engine code (less resident per pod).
 #include <cstdio>
-#include <cstring>
 
 #include "shim/shim_main.h"
 
 int main(int argc, char** argv) {
-  const char* base = "wasipool-shim";
-  if (argc > 0) {
-    base = std::strrchr(argv[0], '/');
-    base = base ? base + 1 : argv[0];
-  }
+  const char* base = argc > 0 ? wasipool::shim::base_name(argv[0]) : "wasipool-shim";
   wasipool::shim::Flavour flavour;
   if (wasipool::shim::flavour_from_binary_name(base, &flavour)) return wasipool::shim::shim_main(flavour, argc, argv);
   std::fprintf(stderr,

@@ -23,12 +23,12 @@
 
 namespace wasipool::shim {
 
-namespace {
-
 const char* base_name(const char* path) {
   const char* s = std::strrchr(path, '/');
   return s ? s + 1 : path;
 }
+
+namespace {
 
 // The `delete` action: containerd runs it after every disconnect and after a crash, then removes the
 // bundle. It must be idempotent and must not fail on a bundle that is already clean; problems are

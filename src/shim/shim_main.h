@@ -7,6 +7,9 @@ namespace wasipool::shim {
 
 enum class Flavour { kSpin, kSlight, kWasm };
 
+// The part of argv[0] after the last '/'.
+const char* base_name(const char* path);
+
 // Returns the flavour for a binary basename ("containerd-shim-spin-v1" ...), or false if it is not one.
 bool flavour_from_binary_name(const char* basename, Flavour* out);
 

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include "../binary/decode.h"
 #include "../interp/interp.h"
@@ -19,10 +20,21 @@ Engine::~Engine() = default;
 
 const EngineConfig& Engine::config() const { return state_->config(); }
 
+namespace {
+
+// Bytes on the heap, owned by the Module that decodes them: what load() and load_file() lend to
+// load_shared().
+std::pair<std::shared_ptr<const void>, std::span<const uint8_t>> owned(std::vector<uint8_t> bytes) {
+  auto heap = std::make_shared<const std::vector<uint8_t>>(std::move(bytes));
+  std::span<const uint8_t> view(*heap);
+  return {std::move(heap), view};
+}
+
+}  // namespace
+
 Result<std::shared_ptr<const Module>, Error> Engine::load(std::span<const uint8_t> wasm) const {
-  auto copy = std::make_shared<const std::vector<uint8_t>>(wasm.begin(), wasm.end());
-  std::span<const uint8_t> view(*copy);
-  return load_shared(std::move(copy), view);
+  auto [owner, view] = owned(std::vector<uint8_t>(wasm.begin(), wasm.end()));
+  return load_shared(std::move(owner), view);
 }
 
 Result<std::shared_ptr<const Module>, Error> Engine::load_shared(std::shared_ptr<const void> owner,
@@ -74,9 +86,8 @@ Result<std::shared_ptr<const Module>, Error> Engine::load_file(const std::string
     bytes.insert(bytes.end(), buf, buf + n);
   }
   ::close(fd);
-  auto owned = std::make_shared<const std::vector<uint8_t>>(std::move(bytes));
-  std::span<const uint8_t> view(*owned);
-  return load_shared(std::move(owned), view);
+  auto [owner, view] = owned(std::move(bytes));
+  return load_shared(std::move(owner), view);
 }
 
 Module::Module(std::unique_ptr<runtime::LoadedModule> loaded) : loaded_(std::move(loaded)) {}

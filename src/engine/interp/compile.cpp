@@ -445,6 +445,7 @@ class FunctionCompiler {
   }
 
   Result<Ok, engine::Error> collect_constants();
+  Result<Ok, engine::Error> scan_constants();  // when validation gave no table
   // Per instruction, so a plain bool (a Result per instruction costs ~20 instructions): false leaves
   // the reason in error_.
   bool step(const Instr& in);
@@ -485,26 +486,28 @@ class FunctionCompiler {
   Op cmp_op_ = Op::BrNez;
 };
 
+Result<Ok, engine::Error> FunctionCompiler::scan_constants() {
+  binary::InstrReader reader(m_.range(fn_.body), fn_.body.offset);
+  Instr in;  // reused: only the fields of the current opcode's immediates are meaningful
+  while (!reader.at_end()) {
+    if (!reader.next(in)) return fail(reader.error());
+    switch (in.op) {
+      case Opcode::I32Const: case Opcode::F32Const: const_values_.push_back(static_cast<uint32_t>(in.value)); break;
+      case Opcode::I64Const: case Opcode::F64Const: const_values_.push_back(in.value); break;
+      default: break;  // ref.null's 0 is always added
+    }
+  }
+  return Ok{};
+}
+
 Result<Ok, engine::Error> FunctionCompiler::collect_constants() {
   uint32_t base = static_cast<uint32_t>(type_.params.size()) + kHeaderSlots + fn_.num_locals;
   // Validation lists them (ir::ConstantTable); without that table, one pass over the body finds them.
   if (table_) {
     std::span<const uint64_t> known = table_->of(out_.defined_index);
     const_values_.assign(known.begin(), known.end());
-  }
-  binary::InstrReader reader(m_.range(fn_.body), fn_.body.offset);
-  Instr in;  // reused: only the fields of the current opcode's immediates are meaningful
-  while (!table_ && !reader.at_end()) {
-    if (!reader.next(in)) return fail(reader.error());
-    uint64_t v;
-    switch (in.op) {
-      case Opcode::I32Const: v = static_cast<uint32_t>(in.value); break;
-      case Opcode::I64Const: case Opcode::F64Const: v = in.value; break;
-      case Opcode::F32Const: v = static_cast<uint32_t>(in.value); break;
-      case Opcode::RefNull: v = 0; break;
-      default: continue;
-    }
-    const_values_.push_back(v);
+  } else if (auto r = scan_constants(); !r) {
+    return r;
   }
   // Zero is always present: a fused memory copy uses it as the second addend of a plain address.
   const_values_.push_back(0);
